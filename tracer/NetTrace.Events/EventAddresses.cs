@@ -27,10 +27,10 @@ public static class EventAddresses
         return a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{a}]:{port}" : $"{a}:{port}";
     }
 
-    public static string Source(this Tuple t) => Endpoint(t.Saddr, t.Sport);
-    public static string Destination(this Tuple t) => Endpoint(t.Daddr, t.Dport);
+    public static string Source(this FlowTuple t) => Endpoint(t.Saddr, t.Sport);
+    public static string Destination(this FlowTuple t) => Endpoint(t.Daddr, t.Dport);
 
-    public static Tuple MakeTuple(IPAddress src, int sport, IPAddress dst, int dport, IpProtocol protocol) => new()
+    public static FlowTuple MakeTuple(IPAddress src, int sport, IPAddress dst, int dport, IpProtocol protocol) => new()
     {
         Saddr = ToBytes(src), Daddr = ToBytes(dst), Sport = (uint)sport, Dport = (uint)dport, Protocol = protocol,
     };
