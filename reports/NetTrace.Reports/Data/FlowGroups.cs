@@ -1,0 +1,64 @@
+using NetTrace.Analyzer.Model;
+
+namespace NetTrace.Reports.Data;
+
+/// <summary>Connection attempts from one client host to one server endpoint, summarised.</summary>
+public sealed record TcpFlowGroup(string Client, string Server, int Attempts, int Failed, int SynRetransmits,
+    double? P50Micros, double? P99Micros, double? MaxMicros);
+
+/// <summary>Echoes between one pair of hosts, summarised.</summary>
+public sealed record IcmpPairGroup(string Src, string Dst, int Echoes, int Unanswered, double? P50Micros, double? P99Micros, double? MaxMicros);
+
+public static class FlowGroups
+{
+    /// <summary>Groups handshakes by client host and server endpoint; worst first (max connect time, then retransmits).</summary>
+    public static List<TcpFlowGroup> Tcp(IReadOnlyList<Handshake> handshakes, int top)
+    {
+        var groups = new Dictionary<(string, string), Acc>();
+        foreach (var h in handshakes)
+        {
+            var key = (Endpoint.WithName(Endpoint.Host(h.Client), h.ClientName), Endpoint.WithName(h.Server, h.ServerName));
+            if (!groups.TryGetValue(key, out var acc)) groups[key] = acc = new Acc();
+            acc.Count++;
+            if (h.Outcome != HandshakeOutcome.Established) acc.Bad++;
+            acc.Retrans += h.SynRetransmits;
+            if ((h.AckRttMicros ?? h.SynAckRttMicros) is { } v && double.IsFinite(v)) acc.Values.Add(v);
+        }
+        return groups
+            .Select(kv => new TcpFlowGroup(kv.Key.Item1, kv.Key.Item2, kv.Value.Count, kv.Value.Bad, kv.Value.Retrans,
+                kv.Value.P(50), kv.Value.P(99), kv.Value.Max()))
+            .OrderByDescending(g => g.MaxMicros ?? double.PositiveInfinity)
+            .ThenByDescending(g => g.SynRetransmits + g.Failed)
+            .ThenBy(g => g.Client, StringComparer.Ordinal).ThenBy(g => g.Server, StringComparer.Ordinal)
+            .Take(top).ToList();
+    }
+
+    public static List<IcmpPairGroup> Icmp(IReadOnlyList<IcmpEcho> echoes, int top)
+    {
+        var groups = new Dictionary<(string, string), Acc>();
+        foreach (var e in echoes)
+        {
+            var key = (e.Src, e.Dst);
+            if (!groups.TryGetValue(key, out var acc)) groups[key] = acc = new Acc();
+            acc.Count++;
+            if (e.RttMicros is { } v && double.IsFinite(v)) acc.Values.Add(v); else acc.Bad++;
+        }
+        return groups
+            .Select(kv => new IcmpPairGroup(kv.Key.Item1, kv.Key.Item2, kv.Value.Count, kv.Value.Bad,
+                kv.Value.P(50), kv.Value.P(99), kv.Value.Max()))
+            .OrderByDescending(g => g.MaxMicros ?? double.PositiveInfinity)
+            .ThenByDescending(g => g.Unanswered)
+            .ThenBy(g => g.Src, StringComparer.Ordinal).ThenBy(g => g.Dst, StringComparer.Ordinal)
+            .Take(top).ToList();
+    }
+
+    private sealed class Acc
+    {
+        public int Count, Bad, Retrans;
+        public List<double> Values = [];
+        private double[]? _sorted;
+        private double[] Sorted() => _sorted ??= Values.Order().ToArray();
+        public double? P(double p) => Values.Count == 0 ? null : Percentiles.NearestRank(Sorted(), p);
+        public double? Max() => Values.Count == 0 ? null : Sorted()[^1];
+    }
+}
