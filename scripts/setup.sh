@@ -9,12 +9,13 @@ cd "$(dirname "$0")/.."
 #   libbpf1 libpcap0.8 libpcap-dev                                       -> runtime libbpf / libpcap, C benchmark loop
 #   iproute2 iptables nftables conntrack                                 -> labs and integration tests (namespaces, NAT)
 #   tshark bpftrace                                                      -> peers in benchmarks
+#   tcpdump                                                              -> pre/post-NAT captures of `nettrace lab snat-race --capture-dir`
 #   containerd runc containernetworking-plugins                          -> real CRI in metadata tests
 #   chromium fonts-dejavu-core libfontconfig1                            -> browser test of the HTML report, chart fonts
 PKGS=(clang llvm libbpf-dev bpftool linux-libc-dev libelf-dev zlib1g-dev libbpf1
       libpcap0.8 libpcap-dev iproute2 iptables nftables conntrack
       tshark bpftrace containerd runc containernetworking-plugins
-      chromium fonts-dejavu-core libfontconfig1 procps gcc make)
+      chromium fonts-dejavu-core libfontconfig1 procps gcc make tcpdump)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,0 +1,95 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using NetTrace.Lab.SnatRace;
+using NetTrace.Tracer.Conntrack;
+
+namespace NetTrace.Cli.Commands;
+
+public sealed record LabSnatRaceOptions(SnatRaceOptions Lab, bool Json);
+
+/// <summary>Runs the SNAT race lab and prints what happened next to what the kernel counted.</summary>
+public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter stdout, TextWriter stderr)
+{
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        if (Environment.UserName != "root" && geteuid() != 0)
+        {
+            stderr.WriteLine("nettrace lab snat-race needs root (it creates network namespaces and NAT rules).");
+            return Program.ExitFailed;
+        }
+        try { options.Lab.Validate(); }
+        catch (ArgumentException e) { stderr.WriteLine(e.Message); return Program.ExitUsage; }
+
+        // SIGTERM and SIGHUP must unwind through the lab's cleanup exactly like Ctrl-C does.
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; cts.Cancel(); });
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
+        SnatRaceResult result;
+        try
+        {
+            result = await SnatRaceLab.RunAsync(options.Lab, options.Json ? TextWriter.Null : stderr, cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("interrupted; the lab's namespaces were removed");
+            return Program.ExitFailed;
+        }
+        catch (Exception e) when (e is LabException or NetnsException or ConntrackUnavailableException)
+        {
+            stderr.WriteLine($"lab failed: {e.Message}");
+            return Program.ExitFailed;
+        }
+        if (options.Json) WriteJson(result);
+        else WriteText(result);
+        return result.FailedConnects > 0 ? Program.ExitWarnings : Program.ExitOk;
+    }
+
+    private void WriteText(SnatRaceResult r)
+    {
+        var o = r.Options;
+        var d = r.Conntrack;
+        stdout.WriteLine($"SNAT race lab: {o.Pods} pods, {o.Rounds} rounds, {(o.EphemeralPorts ? "kernel-chosen" : "equal")} source ports");
+        stdout.WriteLine($"  NAT rule (node namespace): iptables -t nat {r.NatRule}");
+        stdout.WriteLine($"  connects:                    {r.Connects.Count}");
+        stdout.WriteLine($"  took >=1 s (SYN retransmit): {r.SlowConnects}" +
+                         (r.SlowConnects > 0 ? "  per pod: " + string.Join(", ", r.SlowPerPod.OrderBy(k => k.Key).Select(k => $"pod{k.Key}={k.Value}")) : ""));
+        if (r.FailedConnects > 0) stdout.WriteLine($"  never completed:             {r.FailedConnects}");
+        stdout.WriteLine($"  SYNs retransmitted (TCP_INFO): {r.RetransmittedSyns}");
+        stdout.WriteLine($"  conntrack insert_failed +{d.InsertFailed}, drop +{d.Drop}, clash_resolve +{d.ClashResolve}, early_drop +{d.EarlyDrop}");
+        var slow = r.Connects.Where(c => c.LatencySeconds != null && !c.Slow).Select(c => c.LatencySeconds!.Value).Order().ToList();
+        if (slow.Count > 0)
+            stdout.WriteLine($"  other connects: median {slow[slow.Count / 2] * 1e3:F2} ms, max {slow[^1] * 1e3:F2} ms");
+        stdout.WriteLine(!r.CountsMatch
+            ? $"  counts differ: {r.SlowConnects} slow connects vs insert_failed +{d.InsertFailed} / drop +{d.Drop}"
+            : r.SlowConnects == 0
+                ? "  no failed conntrack inserts and no 1 s connects: no race"
+                : "  counts match: every failed conntrack insert cost one connect a 1 s SYN retransmit");
+        foreach (var c in r.Captures)
+            stdout.WriteLine($"  capture {c.Role}: {c.Path} ({c.Packets?.ToString() ?? "?"} packets on {c.Interface}, {c.KernelDrops?.ToString() ?? "?"} dropped by kernel)");
+        if (r.InsertFailed > 0 && !o.RandomFully)
+            stdout.WriteLine("  fix: add --random-fully to the MASQUERADE rule (try: nettrace lab snat-race --random-fully)");
+        stdout.WriteLine($"  elapsed {r.Elapsed.TotalSeconds:F1} s; lab namespaces removed");
+    }
+
+    private void WriteJson(SnatRaceResult r)
+    {
+        var d = r.Conntrack;
+        var doc = new
+        {
+            pods = r.Options.Pods, rounds = r.Options.Rounds, randomFully = r.Options.RandomFully,
+            ephemeralPorts = r.Options.EphemeralPorts, natRule = r.NatRule,
+            connects = r.Connects.Count, slowConnects = r.SlowConnects, failedConnects = r.FailedConnects,
+            synRetransmits = r.RetransmittedSyns,
+            slowPerPod = r.SlowPerPod.ToDictionary(k => $"pod{k.Key}", k => k.Value),
+            conntrack = new { insertFailed = d.InsertFailed, drop = d.Drop, clashResolve = d.ClashResolve, earlyDrop = d.EarlyDrop },
+            countsMatch = r.CountsMatch,
+            captures = r.Captures,
+            elapsedSeconds = Math.Round(r.Elapsed.TotalSeconds, 3),
+            slow = r.Connects.Where(c => c.Slow).Select(c => new { pod = c.Pod, round = c.Round, client = c.Client, start = c.StartUnixSeconds, latency = c.LatencySeconds, error = c.Error }),
+        };
+        stdout.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    [DllImport("libc")] private static extern uint geteuid();
+}

@@ -1,0 +1,26 @@
+using NetTrace.Tracer.Conntrack;
+
+namespace NetTrace.Lab.SnatRace;
+
+public sealed record CaptureFile(string Role, string Path, string Interface, long? Packets, long? KernelDrops);
+
+public sealed record SnatRaceResult
+{
+    public required SnatRaceOptions Options { get; init; }
+    public required string NatRule { get; init; }
+    public required string NodeNetns { get; init; }
+    public required IReadOnlyList<ConnectSample> Connects { get; init; }
+    public required ConntrackDelta Conntrack { get; init; }
+    public IReadOnlyList<CaptureFile> Captures { get; init; } = [];
+    public required TimeSpan Elapsed { get; init; }
+
+    public int SlowConnects => Connects.Count(c => c.Slow);
+    public int FailedConnects => Connects.Count(c => c.Error != null);
+    public int RetransmittedSyns => Connects.Sum(c => c.SynRetransmits ?? 0);
+    public long InsertFailed => Conntrack.InsertFailed;
+    /// <summary>Every lost SYN is one failed insert and one drop, and costs its connect one initial RTO.</summary>
+    public bool CountsMatch => SlowConnects == InsertFailed && Conntrack.Drop == InsertFailed;
+
+    public IReadOnlyDictionary<int, int> SlowPerPod =>
+        Connects.Where(c => c.Slow).GroupBy(c => c.Pod).ToDictionary(g => g.Key, g => g.Count());
+}
