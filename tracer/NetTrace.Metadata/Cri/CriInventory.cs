@@ -1,0 +1,122 @@
+using System.Net;
+using Grpc.Core;
+using NetTrace.Metadata.Cri.V1;
+using NetTrace.Metadata.Index;
+using NetTrace.Metadata.Linux;
+
+namespace NetTrace.Metadata.Cri;
+
+/// <summary>
+/// Takes one <see cref="CriSnapshot"/>: lists ready sandboxes and running containers, asks each for its verbose
+/// status, and turns pids / netns paths / cgroup paths into the inode and cgroup ids events carry.
+/// </summary>
+public sealed class CriInventory(CriClient client, CgroupV2 cgroups)
+{
+    public async Task<CriSnapshot> TakeAsync(CancellationToken ct = default)
+    {
+        var version = await client.VersionAsync(ct).ConfigureAwait(false);
+        var problems = new List<string>();
+
+        var ready = await client.ListReadySandboxesAsync(ct).ConfigureAwait(false);
+        var sandboxes = new List<SandboxEntry>();
+        foreach (var sandbox in ready)
+        {
+            var entry = await DescribeSandboxAsync(sandbox, problems, ct).ConfigureAwait(false);
+            if (entry != null) sandboxes.Add(entry);
+        }
+        var podsBySandbox = sandboxes.ToDictionary(s => s.SandboxId, s => s.Pod);
+        // A sandbox that is ready but whose netns we could not read still names its containers' pod.
+        foreach (var s in ready)
+            podsBySandbox.TryAdd(s.Id, ToPod(s.Metadata));
+
+        var containers = new List<ContainerEntry>();
+        foreach (var container in await client.ListRunningContainersAsync(ct).ConfigureAwait(false))
+        {
+            if (!podsBySandbox.TryGetValue(container.PodSandboxId, out var pod)) continue;   // sandbox went away meanwhile
+            var entry = await DescribeContainerAsync(container, pod, problems, ct).ConfigureAwait(false);
+            if (entry != null) containers.Add(entry);
+        }
+
+        // The sandbox (pause) process has a cgroup too; map it to the pod with an empty container name.
+        foreach (var s in sandboxes)
+        {
+            var path = CgroupV2.PathOfPid(s.Pid);
+            if (path is null or "/") continue;
+            if (cgroups.IdOfPath(path) is { } id)
+                containers.Add(new ContainerEntry(new ContainerIdentity(s.Pod, "", s.SandboxId), s.SandboxId, s.Pid, id, path));
+        }
+
+        return new CriSnapshot(DateTimeOffset.UtcNow, $"{version.RuntimeName} {version.RuntimeVersion}", sandboxes, containers, problems);
+    }
+
+    private async Task<SandboxEntry?> DescribeSandboxAsync(PodSandbox sandbox, List<string> problems, CancellationToken ct)
+    {
+        PodSandboxStatusResponse status;
+        try
+        {
+            status = await client.SandboxStatusAsync(sandbox.Id, ct).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return null;   // removed between list and status
+        }
+        if (status.Status.State != PodSandboxState.SandboxReady) return null;
+
+        var pod = ToPod(status.Status.Metadata ?? sandbox.Metadata);
+        var info = RuntimeInfo.Parse(status.Info);
+        // Prefer the netns file: it works without the host's pid namespace (a DaemonSet without hostPID).
+        var inode = (info.NetnsPath != null ? FileInode.Of(info.NetnsPath) : null) ?? FileInode.NetnsOfPid(info.Pid);
+        if (inode is null or 0)
+        {
+            problems.Add($"sandbox {Short(sandbox.Id)} ({pod}): network namespace not readable " +
+                         $"(netns path {info.NetnsPath ?? "none"}, pid {info.Pid}); is /var/run/netns or the host pid namespace visible?");
+            return null;
+        }
+        return new SandboxEntry(sandbox.Id, pod, inode.Value, info.NetnsPath, info.Pid, PodIps(status.Status.Network));
+    }
+
+    private async Task<ContainerEntry?> DescribeContainerAsync(Container container, PodIdentity pod, List<string> problems, CancellationToken ct)
+    {
+        ContainerStatusResponse status;
+        try
+        {
+            status = await client.ContainerStatusAsync(container.Id, ct).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return null;
+        }
+        var info = RuntimeInfo.Parse(status.Info);
+        var identity = new ContainerIdentity(pod, container.Metadata?.Name ?? "", container.Id);
+        var path = CgroupV2.PathOfPid(info.Pid);
+        // A task left in the v2 root (a v1 runtime that does not populate the unified hierarchy) has no useful id.
+        if (path == "/") path = null;
+        path ??= CgroupfsPath(info.CgroupsPath);
+        var id = cgroups.IdOfPath(path);
+        if (id == null)
+        {
+            problems.Add($"container {identity} ({Short(container.Id)}): no cgroup v2 id " +
+                         (cgroups.MountPoint == null ? "(no cgroup2 hierarchy mounted)" : $"(pid {info.Pid}, v2 path {path ?? "unknown"})"));
+            return new ContainerEntry(identity, container.PodSandboxId, info.Pid, 0, path);
+        }
+        return new ContainerEntry(identity, container.PodSandboxId, info.Pid, id.Value, path);
+    }
+
+    /// <summary>cgroupfs-style paths ("/kubepods/...") are directories; systemd ones ("slice:prefix:name") are not.</summary>
+    private static string? CgroupfsPath(string? cgroupsPath) =>
+        cgroupsPath != null && cgroupsPath.StartsWith('/') ? cgroupsPath : null;
+
+    private static PodIdentity ToPod(PodSandboxMetadata? m) => new(m?.Name ?? "", m?.Namespace ?? "", m?.Uid ?? "");
+
+    private static IReadOnlyList<IPAddress> PodIps(PodSandboxNetworkStatus? network)
+    {
+        if (network == null) return [];
+        var ips = new List<IPAddress>();
+        if (IPAddress.TryParse(network.Ip, out var ip)) ips.Add(ip);
+        foreach (var extra in network.AdditionalIps)
+            if (IPAddress.TryParse(extra.Ip, out var more)) ips.Add(more);
+        return ips;
+    }
+
+    private static string Short(string id) => id.Length > 12 ? id[..12] : id;
+}
