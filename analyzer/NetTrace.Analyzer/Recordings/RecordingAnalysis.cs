@@ -1,0 +1,292 @@
+using System.Globalization;
+using NetTrace.Analyzer.Model;
+using NetTrace.Events;
+
+namespace NetTrace.Analyzer.Recordings;
+
+/// <summary>What one recording contributes to the analysis.</summary>
+public sealed record RecordingOutput(
+    IReadOnlyList<Handshake> Handshakes,
+    IReadOnlyList<IcmpEcho> Echoes,
+    IReadOnlyList<FlowStats> Flows,
+    IReadOnlyList<Finding> Findings,
+    IReadOnlyList<InputProblem> Problems,
+    CaptureSummary Counts,
+    DateTimeOffset? FirstTime,
+    DateTimeOffset? LastTime,
+    IReadOnlyList<string> Comments);
+
+/// <summary>
+/// Turns a recording's event stream into analysis observations. Pure (no I/O) so the mapping is unit-tested
+/// without files. Drops and softirq stalls have no packet-level equivalent, so they become findings directly.
+/// </summary>
+public sealed class RecordingAnalysis(string path)
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private readonly List<Handshake> _handshakes = [];
+    private readonly List<IcmpEcho> _echoes = [];
+    private readonly Dictionary<(string, string), FlowAcc> _flows = [];
+    private readonly List<DropEvent> _drops = [];
+    private readonly List<SoftirqStallEvent> _stalls = [];
+    private readonly Dictionary<(uint Cpu, SoftirqMetric Metric), SoftirqHistogram> _histograms = [];
+    private readonly List<string> _comments = [];
+    private readonly List<InputProblem> _problems = [];
+    private LostEventCounts? _lastLost;
+    private SessionHeader? _header;
+    private SessionEnd? _end;
+    private ulong _first = ulong.MaxValue, _last;
+    private long _synRetransmits, _refused;
+
+    private sealed class FlowAcc
+    {
+        public ulong Bytes, Calls, First = ulong.MaxValue, Last;
+    }
+
+    public void Add(TraceEvent e)
+    {
+        switch (e.KindCase)
+        {
+            case TraceEvent.KindOneofCase.Header:
+                _header = e.Header;
+                Seen(e.Header.StartTimeUnixNs);
+                _comments.Add(DescribeHeader(e.Header));
+                break;
+            case TraceEvent.KindOneofCase.Connect: AddConnect(e.Connect); break;
+            case TraceEvent.KindOneofCase.IcmpEcho: AddEcho(e.IcmpEcho); break;
+            case TraceEvent.KindOneofCase.FlowSend: AddFlow(e.FlowSend); break;
+            case TraceEvent.KindOneofCase.Drop:
+                _drops.Add(e.Drop);
+                Seen(e.Drop.Origin?.TimeUnixNs ?? 0);
+                break;
+            case TraceEvent.KindOneofCase.SoftirqStall:
+                _stalls.Add(e.SoftirqStall);
+                Seen(e.SoftirqStall.Origin?.TimeUnixNs ?? 0);
+                break;
+            case TraceEvent.KindOneofCase.SoftirqHistogram:
+                AddHistogram(e.SoftirqHistogram);
+                break;
+            case TraceEvent.KindOneofCase.Lost:
+                _lastLost = e.Lost;
+                break;
+            case TraceEvent.KindOneofCase.End:
+                _end = e.End;
+                Seen(e.End.EndTimeUnixNs);
+                break;
+        }
+    }
+
+    private void Seen(ulong unixNs)
+    {
+        if (unixNs == 0) return;
+        _first = Math.Min(_first, unixNs);
+        _last = Math.Max(_last, unixNs);
+    }
+
+    private void AddConnect(ConnectEvent c)
+    {
+        Seen(c.SynTimeUnixNs);
+        var gaps = new List<double>();
+        ulong prev = 0;
+        foreach (var off in c.SynRetransmitOffsetsNs)
+        {
+            gaps.Add((off - prev) / 1000.0);
+            prev = off;
+        }
+        _synRetransmits += c.SynRetransmits;
+        if (c.Outcome == ConnectOutcome.Refused) _refused++;
+        double? rtt = c.Outcome == ConnectOutcome.Established ? c.LatencyNs / 1000.0 : null;
+        _handshakes.Add(new Handshake
+        {
+            Client = c.Tuple?.Source() ?? "?",
+            Server = c.Tuple?.Destination() ?? "?",
+            SynTime = c.SynTimeUnixNs / 1e9,
+            // The tracer sees SYN_SENT -> ESTABLISHED on the client: the SYN-ACK arrival, and the ACK leaves at once.
+            SynAckRttMicros = rtt,
+            AckRttMicros = rtt,
+            SynRetransmits = (int)c.SynRetransmits,
+            SynRetransmitGapsMicros = gaps,
+            Outcome = c.Outcome switch
+            {
+                ConnectOutcome.Established => HandshakeOutcome.Established,
+                ConnectOutcome.Refused => HandshakeOutcome.Refused,
+                // Timed out, or given up by the application before any answer: either way no answer came.
+                ConnectOutcome.TimedOut or ConnectOutcome.Aborted => HandshakeOutcome.Unanswered,
+                _ => HandshakeOutcome.Unknown,
+            },
+            ClientName = PodName(c.Origin?.Pod),
+        });
+    }
+
+    private void AddEcho(IcmpEchoEvent e)
+    {
+        var t = e.Origin?.TimeUnixNs ?? 0;
+        Seen(t);
+        _echoes.Add(new IcmpEcho
+        {
+            Src = EventAddresses.Format(e.Src),
+            Dst = EventAddresses.Format(e.Dst),
+            Id = (int)e.Id,
+            Seq = (int)e.Seq,
+            RequestTime = t / 1e9,
+            RttMicros = e.RttNs > 0 ? e.RttNs / 1000.0 : null,
+            V6 = e.V6,
+            Cpu = (int?)e.Origin?.Cpu,
+            Context = ContextText(e),
+            ReceiverOnly = e.RttNs == 0,
+        });
+    }
+
+    private static string ContextText(IcmpEchoEvent e)
+    {
+        var kind = e.Context switch
+        {
+            ExecContext.SoftirqOnIrqExit => "softirq (irq exit, idle CPU)",
+            ExecContext.SoftirqInTask => "softirq on " + e.ContextTask,
+            ExecContext.Ksoftirqd => e.ContextTask.Length > 0 ? e.ContextTask : "ksoftirqd",
+            ExecContext.NapiThread => "napi thread " + e.ContextTask,
+            ExecContext.Process => "process " + e.ContextTask,
+            ExecContext.Hardirq => "hardirq",
+            _ => "unknown",
+        };
+        return e.LatenessNs > 0 ? kind + $", {e.LatenessNs / 1e6:0.000} ms after receive" : kind;
+    }
+
+    private void AddFlow(FlowSendStats f)
+    {
+        if (f.Tuple == null) return;
+        var key = (f.Tuple.Source(), f.Tuple.Destination());
+        if (!_flows.TryGetValue(key, out var acc)) _flows[key] = acc = new FlowAcc();
+        acc.Bytes += f.Bytes;
+        acc.Calls += f.Calls;
+        acc.First = Math.Min(acc.First, f.IntervalStartUnixNs);
+        acc.Last = Math.Max(acc.Last, f.IntervalEndUnixNs);
+    }
+
+    private void AddHistogram(SoftirqHistogram h)
+    {
+        var key = (h.Cpu, h.Metric);
+        if (!_histograms.TryGetValue(key, out var acc))
+            _histograms[key] = acc = new SoftirqHistogram { Cpu = h.Cpu, Vector = h.Vector, Metric = h.Metric };
+        while (acc.Buckets.Count < h.Buckets.Count) acc.Buckets.Add(0);
+        for (var i = 0; i < h.Buckets.Count; i++) acc.Buckets[i] += h.Buckets[i];
+        acc.MaxNs = Math.Max(acc.MaxNs, h.MaxNs);
+    }
+
+    public RecordingOutput Finish()
+    {
+        var findings = new List<Finding>();
+        var trust = LostTotal() > 0 ? 0.7 : 1.0;
+        if (_drops.Count > 0) findings.Add(DropFinding(trust));
+        if (_stalls.Count > 0) findings.Add(StallFinding(trust));
+
+        if (_header == null)
+            _problems.Add(new InputProblem(path, ProblemSeverity.Warning, "the recording has no session header (first record)"));
+        if (_lastLost != null && LostTotal() > 0)
+            _problems.Add(new InputProblem(path, ProblemSeverity.Warning,
+                $"the tracer lost {LostTotal()} event(s) (ring buffer full): " +
+                string.Join(", ", _lastLost.LostByProbe.Where(p => p.Value > 0).OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}")) +
+                "; counts and findings are lower bounds"));
+        if (_end == null)
+            _problems.Add(new InputProblem(path, ProblemSeverity.Warning,
+                "the recording has no end record: the tracer stopped without finishing (killed, crashed, or still running)"));
+        else if (_end.Reason.StartsWith("error", StringComparison.Ordinal))
+            _problems.Add(new InputProblem(path, ProblemSeverity.Warning, "the trace ended with " + _end.Reason));
+
+        foreach (var ((cpu, metric), h) in _histograms.OrderBy(k => k.Key.Cpu).ThenBy(k => k.Key.Metric))
+            _comments.Add($"softirq cpu{cpu} {(metric == SoftirqMetric.RunTime ? "run time" : "raise→entry")}: " +
+                          $"{h.Buckets.Aggregate(0UL, (a, b) => a + b)} runs, max {h.MaxNs / 1e6:0.000} ms");
+
+        var flows = _flows.Select(kv => new FlowStats("tcp", kv.Key.Item1, kv.Key.Item2,
+            // A recording knows sendmsg calls, not packets: the "packets" column counts calls.
+            (long)kv.Value.Calls, 0, (long)kv.Value.Bytes, 0, kv.Value.First / 1e9, kv.Value.Last / 1e9)).ToList();
+
+        return new RecordingOutput(_handshakes, _echoes, flows, findings, _problems,
+            new CaptureSummary
+            {
+                Tcp = _handshakes.Count, TcpStreams = _handshakes.Count, Syn = _handshakes.Count + _synRetransmits,
+                SynRetransmits = _synRetransmits, Rst = _refused, Icmp = _echoes.Count,
+            },
+            _first == ulong.MaxValue ? null : FromNs(_first),
+            _last == 0 ? null : FromNs(_last),
+            _comments);
+    }
+
+    private ulong LostTotal() => _lastLost?.LostByProbe.Values.Aggregate(0UL, (a, b) => a + b) ?? 0;
+
+    private Finding DropFinding(double trust)
+    {
+        var byCause = _drops.GroupBy(d => (Reason: d.Reason.Length > 0 ? d.Reason : $"reason {d.ReasonCode}", Where: Function(d)))
+            .OrderByDescending(g => g.Count()).ToList();
+        var top = byCause[0];
+        var netfilter = _drops.Count(d => d.Reason == "NETFILTER_DROP");
+        var evidence = byCause.Take(8).Select(g => new Evidence($"{g.Key.Reason} at {g.Key.Where}",
+            $"{g.Count()} packet(s), netns {string.Join(", ", g.Select(d => d.Origin?.NetnsIno ?? 0).Distinct().Take(3))}")).ToList();
+        foreach (var d in _drops.Where(d => d.Tuple != null).Take(3))
+            evidence.Add(new Evidence($"example {d.Reason}", $"{d.Tuple.Source()} → {d.Tuple.Destination()} ({d.Tuple.Protocol.ToString().ToLowerInvariant()})"));
+        return new Finding
+        {
+            Kind = "kernel-drops",
+            Title = $"{_drops.Count} packet(s) dropped in the kernel; most: {top.Key.Reason} at {top.Key.Where} ({top.Count()})",
+            Severity = netfilter > 0 || _drops.Count >= 100 ? Severity.Medium : Severity.Low,
+            Confidence = Math.Round(0.9 * trust, 2),
+            WindowStart = _drops.Min(d => d.Origin?.TimeUnixNs ?? 0) / 1e9,
+            WindowEnd = _drops.Max(d => d.Origin?.TimeUnixNs ?? 0) / 1e9,
+            Affects = _drops.Where(d => d.Tuple != null).Select(d => d.Tuple.Destination()).Distinct().Take(10).ToList(),
+            Evidence = evidence,
+            Remediation = "The reason names the kernel's decision. NETFILTER_DROP: an iptables/nftables rule (or conntrack, " +
+                          "e.g. an insert race under SNAT) dropped it — find the rule with `iptables -S -v` counters in that namespace. " +
+                          "TCP_* / SOCKET_*: the socket or its queue refused it. NO_SOCKET: nothing listens.",
+        };
+    }
+
+    private static string Function(DropEvent d)
+    {
+        var s = d.LocationSymbol;
+        if (s.Length == 0) return $"0x{d.Location:x}";
+        var plus = s.IndexOf('+');
+        return plus > 0 ? s[..plus] : s;
+    }
+
+    private Finding StallFinding(double trust)
+    {
+        var byCpu = _stalls.GroupBy(s => s.Origin?.Cpu ?? 0).OrderByDescending(g => g.Max(s => s.RaiseToEntryNs)).ToList();
+        var worst = _stalls.MaxBy(s => Math.Max(s.RaiseToEntryNs, s.RunNs))!;
+        var evidence = byCpu.Select(g => new Evidence($"cpu{g.Key}",
+            $"{g.Count()} stall(s), max raise→entry {g.Max(s => s.RaiseToEntryNs) / 1e6:0.000} ms, max run {g.Max(s => s.RunNs) / 1e6:0.000} ms")).ToList();
+        evidence.AddRange(_stalls.GroupBy(s => s.Origin?.Comm ?? "?").OrderByDescending(g => g.Count()).Take(3)
+            .Select(g => new Evidence($"task on the CPU: {g.Key}", $"{g.Count()} stall(s)")));
+        var oneCpu = byCpu.Count == 1;
+        return new Finding
+        {
+            Kind = "softirq-stall",
+            Title = $"{_stalls.Count} softirq delay(s) above threshold; worst {Math.Max(worst.RaiseToEntryNs, worst.RunNs) / 1e6:0.0} ms on cpu{worst.Origin?.Cpu}" +
+                    (oneCpu ? " (one CPU only)" : ""),
+            Severity = worst.RaiseToEntryNs >= 10_000_000 ? Severity.High : Severity.Medium,
+            Confidence = Math.Round((oneCpu ? 0.85 : 0.6) * trust, 2),
+            WindowStart = _stalls.Min(s => s.Origin?.TimeUnixNs ?? 0) / 1e9,
+            WindowEnd = _stalls.Max(s => s.Origin?.TimeUnixNs ?? 0) / 1e9,
+            Affects = byCpu.Select(g => "cpu" + g.Key.ToString(Inv)).ToList(),
+            Evidence = evidence,
+            Remediation = "Packets on the affected CPU wait while bottom halves are disabled or the CPU is busy in the kernel. " +
+                          "Look at the named tasks (route table walks, /proc readers, RT hogs); spread RX queues/RPS away from that CPU.",
+        };
+    }
+
+    private static string? PodName(PodRef? p) => p == null || p.Name.Length == 0 ? null : $"{p.Namespace}/{p.Name}";
+
+    private static DateTimeOffset FromNs(ulong ns) => DateTimeOffset.UnixEpoch.AddTicks((long)(ns / 100));
+
+    private static string DescribeHeader(SessionHeader h)
+    {
+        var probes = string.Join(", ", h.Probes.Select(p => $"{p.Probe}={p.Attach}{(p.Attached ? "" : " (not attached)")}"));
+        var f = h.Filters;
+        var filters = f == null ? "none" : string.Join("; ", new[]
+        {
+            f.NetnsInodes.Count > 0 ? "netns " + string.Join(",", f.NetnsInodes) : null,
+            f.Pids.Count > 0 ? "pid " + string.Join(",", f.Pids) : null,
+            f.Ports.Count > 0 ? "port " + string.Join(",", f.Ports) : null,
+            f.Cidrs.Count > 0 ? "cidr " + string.Join(",", f.Cidrs) : null,
+        }.Where(s => s != null));
+        return $"traced on {h.Host} (kernel {h.Kernel}, nettrace {h.ToolVersion}); probes: {probes}; filters: {(filters.Length == 0 ? "none" : filters)}";
+    }
+}
