@@ -1,0 +1,11 @@
+namespace NetTrace.Metadata.Kube;
+
+public sealed record ApiserverWatchOptions
+{
+    /// <summary>Server-side watch timeout; the watch is then resumed from its resourceVersion.</summary>
+    public int WatchTimeoutSeconds { get; init; } = 300;
+    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Changes within this window are published as one new directory.</summary>
+    public TimeSpan PublishDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+}
