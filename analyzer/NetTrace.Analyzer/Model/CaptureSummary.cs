@@ -19,4 +19,12 @@ public sealed record CaptureSummary
     public long Rst { get; init; }
     public long SynRetransmits { get; init; }
     public long Malformed { get; init; }
+    /// <summary>Frames whose headers the snaplen cut before the analysis had what it needed (not malformed).</summary>
+    public long CutBySnaplen { get; init; }
+    /// <summary>Frames of link types the decoder does not understand (counted in Frames only).</summary>
+    public long UnsupportedLinkType { get; init; }
+    public long Vlan { get; init; }
+    public long Vxlan { get; init; }
+    public long Gre { get; init; }
+    public long IpInIp { get; init; }
 }

@@ -11,4 +11,5 @@ public sealed record FlowStats(
     long BytesBtoA,
     double FirstTime,
     double LastTime,
-    string? Outer = null);
+    string? Outer = null,
+    string? Vlan = null);

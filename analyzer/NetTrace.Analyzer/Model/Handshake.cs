@@ -22,4 +22,9 @@ public sealed record Handshake
     /// <summary>Pod / service names when metadata enrichment knows them.</summary>
     public string? ClientName { get; init; }
     public string? ServerName { get; init; }
+    /// <summary>802.1Q ids ("vlan 10/20") when the connection was tagged; part of the stream's identity.</summary>
+    public string? Vlan { get; init; }
+    /// <summary>Frame number of the first SYN in its file (and that file), for finding it in Wireshark.</summary>
+    public long? SynFrame { get; init; }
+    public string? SourceFile { get; init; }
 }

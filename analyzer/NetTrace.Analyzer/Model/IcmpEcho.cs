@@ -13,4 +13,13 @@ public sealed record IcmpEcho
     /// <summary>CPU and context that handled the echo, when it came from a tracer recording.</summary>
     public int? Cpu { get; init; }
     public string? Context { get; init; }
+    public string? Outer { get; init; }
+    public string? Vlan { get; init; }
+    public long? RequestFrame { get; init; }
+    public string? SourceFile { get; init; }
+    /// <summary>
+    /// Only the receiver of the request was observed (a tracer recording's echo event), so no reply is expected in
+    /// this input: a null RTT here is not a loss.
+    /// </summary>
+    public bool ReceiverOnly { get; init; }
 }

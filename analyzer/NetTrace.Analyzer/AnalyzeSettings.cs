@@ -1,0 +1,25 @@
+namespace NetTrace.Analyzer;
+
+/// <summary>How an analysis run reads and judges its inputs.</summary>
+public sealed record AnalyzeSettings
+{
+    /// <summary>"auto" picks the reader by content; "native" forces our pcap/pcapng readers; "libpcap" uses SharpPcap.</summary>
+    public string Reader { get; init; } = "auto";
+    /// <summary>A flow without packets for this long (capture time) is finished and its memory freed.</summary>
+    public TimeSpan FlowIdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
+    /// <summary>Closed TCP streams (FIN both ways or RST) are finished after this much quiet.</summary>
+    public TimeSpan ClosedFlowTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>SYN→SYN-ACK above this is a slow handshake.</summary>
+    public TimeSpan SlowHandshake { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>How many individual malformed frames are listed as problems before only the count is kept.</summary>
+    public int MaxListedProblemsPerFile { get; init; } = 20;
+
+    public static AnalyzeSettings Default { get; } = new();
+}
+
+/// <summary>Progress of a run, for a progress line on stderr.</summary>
+public readonly record struct AnalyzeProgress(
+    string Path, int FileIndex, int FileCount, long BytesRead, long TotalBytes, long Packets, TimeSpan Elapsed)
+{
+    public double PacketsPerSecond => Elapsed.TotalSeconds > 0 ? Packets / Elapsed.TotalSeconds : 0;
+}

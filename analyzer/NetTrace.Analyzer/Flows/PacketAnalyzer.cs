@@ -1,0 +1,240 @@
+using System.Runtime.InteropServices;
+using NetTrace.Analyzer.Capture;
+using NetTrace.Analyzer.Decode;
+using NetTrace.Analyzer.Model;
+
+namespace NetTrace.Analyzer.Flows;
+
+/// <summary>
+/// Per-file packet analysis: decode, count, track TCP streams and ICMP echoes. The per-packet path only touches
+/// structs and dictionaries keyed by structs; memory grows with live flows and is freed when flows go idle.
+/// </summary>
+internal sealed class PacketAnalyzer
+{
+    private const int SweepEvery = 1 << 16;
+
+    private readonly string _source;
+    private readonly Accumulator _acc;
+    private readonly AnalyzeSettings _settings;
+    private readonly Dictionary<FlowKey, FlowEntry> _flows = [];
+    private readonly EchoTracker _echoes;
+    private readonly List<(int Order, Handshake H)> _handshakes = [];
+    private readonly List<(int Order, FlowStats F)> _flowStats = [];
+    private readonly HashSet<int> _unsupportedLinkTypes = [];
+    private PacketInfo _p;
+    private int _order;
+    private long _nowNs;
+    private long _sinceSweep;
+    private int _listedMalformed;
+    private long _firstCutFrame = -1;
+    private long _cut;
+
+    public PacketAnalyzer(string source, Accumulator acc, AnalyzeSettings settings)
+    {
+        _source = source;
+        _acc = acc;
+        _settings = settings;
+        _echoes = new EchoTracker(source);
+    }
+
+    public long Frames { get; private set; }
+    public long? FirstNs { get; private set; }
+    public long LastNs { get; private set; }
+    public int LiveFlows => _flows.Count;
+
+    public void Process(in RawFrame f)
+    {
+        Frames++;
+        _acc.Frames++;
+        long ns = f.TimestampNs;
+        FirstNs ??= ns;
+        LastNs = ns;
+        if (ns > _nowNs) _nowNs = ns;
+
+        PacketDecoder.Decode(f.LinkType, f.Data, ref _p);
+        Count(f);
+        switch (_p.L4)
+        {
+            case Transport.Tcp:
+                Tcp(f);
+                break;
+            case Transport.Udp:
+                Other(f, _p.SrcPort, _p.DstPort);
+                break;
+            case Transport.Icmp:
+            case Transport.Icmpv6:
+                Icmp(f);
+                break;
+        }
+        if (++_sinceSweep >= SweepEvery) Sweep();
+    }
+
+    private void Count(in RawFrame f)
+    {
+        var s = _p.Seen;
+        if ((s & Seen.Ipv4) != 0) _acc.Ipv4++;
+        if ((s & Seen.Ipv6) != 0) _acc.Ipv6++;
+        if ((s & Seen.Tcp) != 0) _acc.Tcp++;
+        if ((s & Seen.Udp) != 0) _acc.Udp++;
+        if ((s & Seen.Icmp) != 0) _acc.Icmp++;
+        if ((s & Seen.Icmpv6) != 0) _acc.Icmpv6++;
+        if ((s & Seen.TcpSynOnly) != 0) _acc.Syn++;
+        if ((s & Seen.TcpSynAck) != 0) _acc.SynAck++;
+        if ((s & Seen.TcpRst) != 0) _acc.Rst++;
+        if ((s & Seen.Vlan) != 0) _acc.Vlan++;
+        if ((s & Seen.Vxlan) != 0) _acc.Vxlan++;
+        if ((s & Seen.Gre) != 0) _acc.Gre++;
+        if ((s & Seen.IpInIp) != 0) _acc.IpInIp++;
+        if (_p.Malformed)
+        {
+            _acc.Malformed++;
+            if (_listedMalformed++ < _settings.MaxListedProblemsPerFile)
+                _acc.Problems.Add(new InputProblem(_source, ProblemSeverity.Warning, $"frame {f.Number} is malformed: {_p.MalformedReason}", f.Number, f.FileOffset));
+        }
+        if (_p.CutBySnaplen)
+        {
+            _cut++;
+            _acc.CutBySnaplen++;
+            if (_firstCutFrame < 0) _firstCutFrame = f.Number;
+        }
+        if (_p.UnsupportedLinkType)
+        {
+            _acc.UnsupportedLinkType++;
+            if (_unsupportedLinkTypes.Add(f.LinkType))
+                _acc.Problems.Add(new InputProblem(_source, ProblemSeverity.Warning,
+                    $"link type {LinkTypes.Name(f.LinkType)} ({f.LinkType}) is not supported: its frames are counted but not decoded (first: frame {f.Number})",
+                    f.Number, f.FileOffset));
+        }
+    }
+
+    private void Tcp(in RawFrame f)
+    {
+        var key = FlowKey.Of(_p, _p.SrcPort, _p.DstPort, out bool fromA);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_flows, key, out bool exists);
+        byte flags = _p.TcpFlagBits;
+        bool headerKnown = !_p.CutBySnaplen || flags != 0;
+        if (!exists)
+        {
+            slot = NewTcp(key, fromA, f.TimestampNs);
+        }
+        else if (headerKnown && (flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && slot!.Tcp!.IsNewConnection(fromA, _p.Seq))
+        {
+            Finish(slot);
+            slot = NewTcp(key, fromA, f.TimestampNs);
+        }
+        var e = slot!;
+        e.Count(fromA, f.OriginalLength, f.TimestampNs);
+        if (headerKnown && e.Tcp!.Segment(fromA, _p, f.TimestampNs, f.Number)) _acc.SynRetransmits++;
+    }
+
+    private FlowEntry NewTcp(FlowKey key, bool fromA, long ns)
+    {
+        _acc.TcpStreams++;
+        return new FlowEntry(key, _order++, fromA, ns) { Tcp = new TcpStream() };
+    }
+
+    private void Other(in RawFrame f, ushort sp, ushort dp)
+    {
+        var key = FlowKey.Of(_p, sp, dp, out bool fromA);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_flows, key, out bool exists);
+        if (!exists) slot = new FlowEntry(key, _order++, fromA, f.TimestampNs);
+        slot!.Count(fromA, f.OriginalLength, f.TimestampNs);
+    }
+
+    private void Icmp(in RawFrame f)
+    {
+        bool v6 = _p.L4 == Transport.Icmpv6;
+        byte t = _p.IcmpType;
+        bool request = v6 ? t == 128 : t == 8;
+        bool reply = v6 ? t == 129 : t == 0;
+        ushort id = request || reply ? _p.IcmpId : (ushort)0;
+        Other(f, id, id);
+        if (request || reply) _echoes.Packet(_p, request, f.TimestampNs, f.Number);
+    }
+
+    /// <summary>Finishes idle flows so memory follows live flows, not file size.</summary>
+    private void Sweep()
+    {
+        _sinceSweep = 0;
+        long idle = (long)_settings.FlowIdleTimeout.TotalNanoseconds;
+        long closedIdle = (long)_settings.ClosedFlowTimeout.TotalNanoseconds;
+        foreach (var (key, e) in _flows)
+        {
+            long quiet = _nowNs - e.LastNs;
+            if (quiet > idle || (e.Tcp is { Closed: true } && quiet > closedIdle))
+            {
+                Finish(e);
+                _flows.Remove(key);
+            }
+        }
+        _echoes.Sweep(_nowNs - idle);
+    }
+
+    private void Finish(FlowEntry e)
+    {
+        var k = e.Key;
+        string? outer = k.TunnelKind == TunnelKind.None ? null : k.Tunnel.ToString();
+        string? vlan = k.VlanText();
+        string proto = k.Proto switch
+        {
+            Transport.Tcp => "tcp",
+            Transport.Udp => "udp",
+            Transport.Icmp => "icmp",
+            Transport.Icmpv6 => "icmpv6",
+            _ => "ip",
+        };
+        bool icmp = k.Proto is Transport.Icmp or Transport.Icmpv6;
+        string epA = icmp ? k.A.ToString() : k.A.WithPort(k.PortA);
+        string epB = icmp ? k.B.ToString() : k.B.WithPort(k.PortB);
+        var stats = e.FirstSenderIsA
+            ? new FlowStats(proto, epA, epB, e.PacketsFromA, e.PacketsFromB, e.BytesFromA, e.BytesFromB, Sec(e.FirstNs), Sec(e.LastNs), outer, vlan)
+            : new FlowStats(proto, epB, epA, e.PacketsFromB, e.PacketsFromA, e.BytesFromB, e.BytesFromA, Sec(e.FirstNs), Sec(e.LastNs), outer, vlan);
+        _flowStats.Add((e.Order, stats));
+
+        var t = e.Tcp;
+        if (t is not { HasSyn: true }) return;
+        string client = t.ClientIsA ? epA : epB;
+        string server = t.ClientIsA ? epB : epA;
+        var outcome = t.HasAck ? HandshakeOutcome.Established
+            : t.RefusedByRst ? HandshakeOutcome.Refused
+            : t.ResetInHandshake ? HandshakeOutcome.Reset
+            : !t.HasSynAck ? HandshakeOutcome.Unanswered
+            : HandshakeOutcome.Unknown;
+        _handshakes.Add((e.Order, new Handshake
+        {
+            Client = client,
+            Server = server,
+            SynTime = Sec(t.FirstSynNs),
+            SynAckRttMicros = t.HasSynAck ? (t.SynAckNs - t.FirstSynNs) / 1000.0 : null,
+            AckRttMicros = t.HasAck ? (t.AckNs - t.FirstSynNs) / 1000.0 : null,
+            SynRetransmits = t.SynRetransmits,
+            SynRetransmitGapsMicros = t.SynGapsMicros ?? (IReadOnlyList<double>)[],
+            Outcome = outcome,
+            Outer = outer,
+            Vlan = vlan,
+            SynFrame = t.FirstSynFrame,
+            SourceFile = _source,
+        }));
+    }
+
+    internal static double Sec(long ns) => ns / 1_000_000_000.0;
+
+    /// <summary>Ends the file: finishes every live flow and hands results over in stream order.</summary>
+    public void Complete()
+    {
+        foreach (var e in _flows.Values) Finish(e);
+        _flows.Clear();
+        _handshakes.Sort((a, b) => a.Order.CompareTo(b.Order));
+        _flowStats.Sort((a, b) => a.Order.CompareTo(b.Order));
+        foreach (var (_, h) in _handshakes) _acc.Handshakes.Add(h);
+        foreach (var (_, s) in _flowStats) _acc.Flows.Add(s);
+        _echoes.Complete(_acc.IcmpEchoes);
+        if (_cut > 0)
+            _acc.Problems.Add(new InputProblem(_source, ProblemSeverity.Info,
+                $"{_cut} frame(s) were cut by the capture's snaplen before the headers the analysis reads (first: frame {_firstCutFrame}); they are counted, their missing fields are not guessed",
+                _firstCutFrame));
+        if (_listedMalformed > _settings.MaxListedProblemsPerFile)
+            _acc.Problems.Add(new InputProblem(_source, ProblemSeverity.Warning,
+                $"{_listedMalformed} malformed frames in total; only the first {_settings.MaxListedProblemsPerFile} are listed"));
+    }
+}
