@@ -1,0 +1,90 @@
+using NetTrace.Tracer.Libbpf;
+using NetTrace.Tracer.Planning;
+using NetTrace.Tracer.Probes;
+using NetTrace.Tracer.Probes.Native;
+
+namespace NetTrace.Tracer.Session;
+
+/// <summary>One probe's object, loaded with only the chosen candidates' programs, and its links.</summary>
+internal sealed class LoadedProbe : IDisposable
+{
+    public ProbePlan Plan { get; }
+    public BpfObject Object { get; }
+    private readonly List<BpfLink> _links = [];
+    public IReadOnlyList<BpfLink> Links => _links;
+    public ulong Delivered;
+
+    private LoadedProbe(ProbePlan plan, BpfObject obj) { Plan = plan; Object = obj; }
+
+    public ProbeKinds Kind => Plan.Probe.Kind;
+
+    /// <summary>Opens, configures, loads and attaches. On any failure everything created here is released.</summary>
+    public static LoadedProbe Load(ProbePlan plan, TraceSessionOptions o)
+    {
+        var obj = BpfObject.Open(EmbeddedObjects.Read(plan.Probe.Object), "nt_" + plan.Probe.Object);
+        var probe = new LoadedProbe(plan, obj);
+        try
+        {
+            var chosen = plan.ChosenAttachments.Select(a => a.Program).ToHashSet();
+            foreach (var prog in obj.Programs())
+                prog.SetAutoload(chosen.Contains(prog.Name));
+            Configure(obj, plan.Probe.Kind, o);
+            obj.Load();
+            foreach (var a in plan.ChosenAttachments)
+                probe._links.Add(obj.Program(a.Program).Attach());
+            return probe;
+        }
+        catch
+        {
+            probe.Dispose();
+            throw;
+        }
+    }
+
+    private static unsafe void Configure(BpfObject obj, ProbeKinds kind, TraceSessionOptions o)
+    {
+        var filter = new NtFilter { Netns = o.NetnsInode, Pid = (uint)o.Pid };
+        for (int i = 0; i < o.Ports.Count; i++) filter.Ports[i] = o.Ports[i];
+        // Only probes that emit events need a big ring; the sendmsg probe aggregates in a hash map.
+        obj.Map("events").SetMaxEntries(kind == ProbeKinds.TcpSendmsg ? 4096u : (uint)o.RingBufferBytes);
+        switch (kind)
+        {
+            case ProbeKinds.TcpConnect:
+                obj.SetReadOnlyGlobal("cfg", new TcpconnectConfig { Filter = filter });
+                break;
+            case ProbeKinds.TcpSendmsg:
+                obj.SetReadOnlyGlobal("cfg", new TcpsendmsgConfig { Filter = filter });
+                break;
+            case ProbeKinds.IcmpEcho:
+                obj.SetReadOnlyGlobal("cfg", new IcmpechoConfig { Filter = new NtFilter { Netns = o.NetnsInode } });
+                break;
+            case ProbeKinds.Drops:
+                var pf = new NtFilter { Netns = o.NetnsInode };
+                for (int i = 0; i < o.Ports.Count; i++) pf.Ports[i] = o.Ports[i];
+                obj.SetReadOnlyGlobal("cfg", new DropsConfig { Filter = pf, IncludeUnspecified = o.IncludeUnspecifiedDrops ? (byte)1 : (byte)0 });
+                break;
+            case ProbeKinds.Softirq:
+                obj.SetReadOnlyGlobal("cfg", new SoftirqsConfig
+                {
+                    ThresholdNs = (ulong)Math.Max(0, o.SoftirqThreshold.Ticks) * 100,
+                    Vec = (uint)o.SoftirqVector,
+                });
+                break;
+        }
+    }
+
+    /// <summary>Events the kernel could not deliver (reserve failures, tracking map full), summed over CPUs.</summary>
+    public ulong ReadLost()
+    {
+        ulong sum = 0;
+        foreach (var v in Object.Map("lost_events").LookupPerCpu<ulong>()) sum += v;
+        return sum;
+    }
+
+    public void Dispose()
+    {
+        foreach (var l in _links) l.Dispose();
+        _links.Clear();
+        Object.Dispose();
+    }
+}

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using NetTrace.Tracer.Libbpf;
+using NetTrace.Tracer.Planning;
+using NetTrace.Tracer.Probes;
+using NetTrace.Tracer.Probes.Native;
+
+namespace NetTrace.Tracer.Session;
+
+/// <summary>
+/// A live kernel trace: the chosen programs of each requested probe loaded and attached, their ring buffers
+/// polled into an <see cref="ITraceEventSink"/>. Poll, the Read* methods and Dispose are serialised; Dispose
+/// detaches everything and may be called from any thread, any number of times.
+/// </summary>
+public sealed class TraceSession : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly List<LoadedProbe> _probes;
+    private readonly RingBuffer _ring;
+    private readonly long _realtimeMinusMonotonicNs;
+    private bool _disposed;
+
+    public KernelCapabilities Capabilities { get; }
+    /// <summary>Plans of the probes that were started.</summary>
+    public IReadOnlyList<ProbePlan> Plan { get; }
+    /// <summary>Requested probes that could not start (only with AllowPartial), with the reason.</summary>
+    public IReadOnlyList<(ProbePlan Plan, string Reason)> Unavailable { get; }
+    public TraceSessionOptions Options { get; }
+
+    private TraceSession(TraceSessionOptions options, KernelCapabilities caps, List<LoadedProbe> probes,
+        List<(ProbePlan, string)> unavailable, RingBuffer ring, long offset)
+    {
+        Options = options;
+        Capabilities = caps;
+        _probes = probes;
+        Plan = probes.Select(p => p.Plan).ToList();
+        Unavailable = unavailable;
+        _ring = ring;
+        _realtimeMinusMonotonicNs = offset;
+    }
+
+    public static TraceSession Start(TraceSessionOptions options, ITraceEventSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        options.Validate();
+        var caps = options.Capabilities ?? KernelCapabilitiesDetector.Detect();
+        var probes = new List<LoadedProbe>();
+        var unavailable = new List<(ProbePlan, string)>();
+        var ring = new RingBuffer();
+        try
+        {
+            foreach (var plan in ProbePlanner.ChooseAll(caps, options.Probes, options.DisabledAttachKinds))
+            {
+                if (!plan.Usable)
+                {
+                    if (!options.AllowPartial)
+                        throw new NotSupportedException($"probe {plan.Probe.Name} cannot attach on this kernel: {plan.UnusableReason}");
+                    unavailable.Add((plan, plan.UnusableReason!));
+                    continue;
+                }
+                try
+                {
+                    probes.Add(LoadedProbe.Load(plan, options));
+                }
+                catch (LibbpfException e) when (options.AllowPartial)
+                {
+                    unavailable.Add((plan, e.Message));
+                }
+            }
+            if (probes.Count == 0)
+                throw new NotSupportedException("no probe could start: " + string.Join("; ", unavailable.Select(u => u.Item2)));
+
+            long offset = RealtimeMinusMonotonicNs();
+            var drops = probes.Any(p => p.Kind == ProbeKinds.Drops) ? DropReasons.FromKernel() : new DropReasons(new Dictionary<long, string>());
+            var symbols = new Lazy<KernelSymbols?>(() => TryLoadSymbols());
+            var decoder = new EventDecoder(drops, symbols, offset);
+            foreach (var p in probes)
+            {
+                RingSampleHandler? handler = p.Kind switch
+                {
+                    ProbeKinds.TcpConnect => d => { var e = decoder.TcpConnect(d); p.Delivered++; sink.OnTcpConnect(in e); },
+                    ProbeKinds.IcmpEcho => d => { var e = decoder.IcmpEcho(d); p.Delivered++; sink.OnIcmpEcho(in e); },
+                    ProbeKinds.Drops => d => { var e = decoder.Drop(d); p.Delivered++; sink.OnDrop(in e); },
+                    ProbeKinds.Softirq => d => { var e = decoder.Softirq(d); p.Delivered++; sink.OnSoftirq(in e); },
+                    _ => null, // tcpsendmsg aggregates in a map
+                };
+                if (handler != null) ring.Add(p.Object.Map("events"), handler);
+            }
+            return new TraceSession(options, caps, probes, unavailable, ring, offset);
+        }
+        catch
+        {
+            ring.Dispose();
+            foreach (var p in probes) p.Dispose();
+            throw;
+        }
+    }
+
+    private static KernelSymbols? TryLoadSymbols()
+    {
+        try { return KernelSymbols.Load(); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    private static long RealtimeMinusMonotonicNs()
+    {
+        // Stopwatch is CLOCK_MONOTONIC on Linux, the clock of bpf_ktime_get_ns.
+        long mono = (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
+        long real = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+        return real - mono;
+    }
+
+    /// <summary>Converts an event's CLOCK_MONOTONIC timestamp to UTC wall-clock time.</summary>
+    public DateTime MonotonicToUtc(ulong ns) => DateTime.UnixEpoch.AddTicks(((long)ns + _realtimeMinusMonotonicNs) / 100);
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> and dispatches ready events to the sink on this thread.
+    /// Returns the number dispatched. A sink exception is rethrown here.</summary>
+    public int Poll(int timeoutMs)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _ring.Poll(timeoutMs);
+        }
+    }
+
+    public IReadOnlyDictionary<ProbeKinds, ulong> LostEvents
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return _probes.ToDictionary(p => p.Kind, p => p.ReadLost());
+            }
+        }
+    }
+
+    /// <summary>Ring-buffer events handed to the sink, per probe.</summary>
+    public IReadOnlyDictionary<ProbeKinds, ulong> DeliveredEvents
+    {
+        get { lock (_gate) return _probes.ToDictionary(p => p.Kind, p => p.Delivered); }
+    }
+
+    /// <summary>Reads and removes every flow's TCP send counters accumulated since the previous call.</summary>
+    public IReadOnlyList<SendStat> ReadSendStats()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var p = _probes.FirstOrDefault(x => x.Kind == ProbeKinds.TcpSendmsg);
+            if (p == null) return [];
+            return DrainSendStats(p.Object.Map("send_stats"));
+        }
+    }
+
+    private static unsafe List<SendStat> DrainSendStats(BpfMap map)
+    {
+        var result = new List<SendStat>();
+        var value = new byte[sizeof(SendmsgValue)];
+        foreach (var keyBytes in map.Keys())
+        {
+            if (!map.TryLookupAndDelete(keyBytes, value)) continue;
+            var k = MemoryMarshal.Read<SendmsgKey>(keyBytes);
+            var v = MemoryMarshal.Read<SendmsgValue>(value);
+            ref var t = ref k.Tuple;
+            string comm;
+            comm = EventDecoder.Comm(v.Comm);
+            fixed (byte* s = t.Saddr) fixed (byte* d = t.Daddr)
+                result.Add(new SendStat(k.Netns, (int)k.Pid, comm, v.CgroupId,
+                    EventDecoder.Address(s, t.Family), t.Sport, EventDecoder.Address(d, t.Family), t.Dport,
+                    v.Bytes, v.Calls, v.FirstNs, v.LastNs));
+        }
+        return result;
+    }
+
+    /// <summary>Cumulative NET_RX delay/run histograms per CPU since the session started.</summary>
+    public unsafe IReadOnlyList<SoftirqCpuHistogram> ReadSoftirqHistograms()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var p = _probes.FirstOrDefault(x => x.Kind == ProbeKinds.Softirq);
+            if (p == null) return [];
+            var perCpu = p.Object.Map("hists").LookupPerCpu<SoftirqHist>();
+            var result = new List<SoftirqCpuHistogram>(perCpu.Length);
+            for (int cpu = 0; cpu < perCpu.Length; cpu++)
+            {
+                var h = perCpu[cpu];
+                var delay = new ulong[SoftirqHist.Slots];
+                var run = new ulong[SoftirqHist.Slots];
+                for (int i = 0; i < SoftirqHist.Slots; i++) { delay[i] = h.Delay[i]; run[i] = h.Run[i]; }
+                result.Add(new SoftirqCpuHistogram(cpu, delay, h.DelayCount, h.DelaySumNs, h.DelayMaxNs,
+                    run, h.RunCount, h.RunSumNs, h.RunMaxNs));
+            }
+            return result;
+        }
+    }
+
+    /// <summary>Detaches every link, frees the ring buffers and closes the objects. Idempotent.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            foreach (var p in _probes) p.Dispose();
+            _ring.Dispose();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using NetTrace.Tracer.Planning;
+
+namespace NetTrace.Tracer.Session;
+
+public sealed record TraceSessionOptions
+{
+    public ProbeKinds Probes { get; init; } = ProbeKinds.All;
+    /// <summary>0 = every network namespace; else only events of this one (inode of /proc/PID/ns/net).</summary>
+    public uint NetnsInode { get; init; }
+    /// <summary>0 = every process (tgid). Applies to tcpconnect (the connecting task) and tcpsendmsg.</summary>
+    public int Pid { get; init; }
+    /// <summary>Up to 4 ports; an event matches if its source or destination port is listed. Empty = all.</summary>
+    public IReadOnlyList<ushort> Ports { get; init; } = [];
+    /// <summary>Softirq delay/run events at or above this (the histograms see every run). Zero = no events.</summary>
+    public TimeSpan SoftirqThreshold { get; init; } = TimeSpan.FromMilliseconds(1);
+    /// <summary>Softirq vector to time: 3 = NET_RX, 2 = NET_TX.</summary>
+    public int SoftirqVector { get; init; } = 3;
+    /// <summary>kfree_skb with reason NOT_SPECIFIED is frequent noise on most kernels.</summary>
+    public bool IncludeUnspecifiedDrops { get; init; }
+    /// <summary>Ring buffer per probe object: a power of two, at least a page.</summary>
+    public int RingBufferBytes { get; init; } = 1 << 20;
+    /// <summary>Attach kinds never to use (e.g. to force the classic tracepoint path in tests).</summary>
+    public IReadOnlySet<AttachKind>? DisabledAttachKinds { get; init; }
+    /// <summary>Start with the probes that can attach and report the others in <c>Unavailable</c>, instead of failing.</summary>
+    public bool AllowPartial { get; init; }
+    /// <summary>Taken once by default; pass one to reuse it (or to simulate a kernel in tests).</summary>
+    public KernelCapabilities? Capabilities { get; init; }
+
+    internal void Validate()
+    {
+        if (Ports.Count > 4) throw new ArgumentException("at most 4 ports can be filtered in the kernel", nameof(Ports));
+        if (Ports.Any(p => p == 0)) throw new ArgumentException("port 0 cannot be filtered", nameof(Ports));
+        if (Pid < 0) throw new ArgumentException("pid must be positive", nameof(Pid));
+        if (RingBufferBytes < 4096 || (RingBufferBytes & (RingBufferBytes - 1)) != 0)
+            throw new ArgumentException("ring buffer size must be a power of two ≥ 4096", nameof(RingBufferBytes));
+        if (SoftirqVector is < 0 or > 9) throw new ArgumentException("softirq vector must be 0..9", nameof(SoftirqVector));
+        if (Probes == ProbeKinds.None) throw new ArgumentException("no probe selected", nameof(Probes));
+    }
+}
