@@ -1,0 +1,92 @@
+using NetTrace.Lab.SnatRace;
+using NetTrace.TestSupport;
+using Xunit;
+
+namespace NetTrace.Lab.Tests;
+
+/// <summary>
+/// The lab on real namespaces, MASQUERADE and conntrack. One class, so xunit runs these one after another:
+/// two labs racing on the same two CPUs at once would disturb each other's timing.
+/// </summary>
+[Collection("snat-race-lab")]
+public class SnatRaceLabTests
+{
+    private static async Task<SnatRaceResult> Run(SnatRaceOptions o)
+    {
+        Privileged.Require("root (network namespaces, iptables NAT, conntrack)");
+        Privileged.RequireTool("ip");
+        Privileged.RequireTool("iptables-nft");
+        var log = new StringWriter();
+        var r = await SnatRaceLab.RunAsync(o, log, TestContext.Current.CancellationToken);
+        Assert.DoesNotContain(SnatRaceCleanup.ListNetns(), n => n.StartsWith(r.NodeNetns[..^5], StringComparison.Ordinal));
+        Assert.True(r.Elapsed < TimeSpan.FromSeconds(60), $"lab took {r.Elapsed}");
+        return r;
+    }
+
+    [Fact]
+    public async Task Plain_masquerade_loses_syns_exactly_as_often_as_conntrack_insert_fails()
+    {
+        var r = await Run(new SnatRaceOptions(Rounds: 300));
+        Assert.Equal(600, r.Connects.Count);
+        Assert.True(r.InsertFailed > 0, "no failed conntrack insert in 300 racing rounds");
+        // Each lost SYN = one failed insert = one drop = one connect that waited for the 1 s retransmit.
+        double tolerance = Math.Max(1, 0.02 * r.InsertFailed);
+        Assert.InRange(r.SlowConnects, r.InsertFailed - tolerance, r.InsertFailed + tolerance);
+        Assert.Equal(r.InsertFailed, r.Conntrack.Drop);
+        Assert.Equal(0, r.Conntrack.ClashResolve);   // TCP clashes are not resolved, they are dropped
+        Assert.Equal(r.SlowConnects, r.RetransmittedSyns);
+        Assert.All(r.Connects.Where(c => c.Slow), c => Assert.InRange(c.LatencySeconds ?? 99, 0.95, 1.5));
+        Assert.All(r.Connects.Where(c => !c.Slow), c => Assert.True(c.LatencySeconds < 0.5, $"{c.Client}: {c.LatencySeconds}"));
+        Assert.Equal(0, r.FailedConnects);
+    }
+
+    [Fact]
+    public async Task Random_fully_removes_the_race()
+    {
+        var r = await Run(new SnatRaceOptions(Rounds: 300, RandomFully: true));
+        Assert.Contains("--random-fully", r.NatRule);
+        Assert.Equal(600, r.Connects.Count);
+        Assert.Equal(0, r.InsertFailed);
+        Assert.Equal(0, r.Conntrack.Drop);
+        Assert.Equal(0, r.SlowConnects);
+    }
+
+    [Fact]
+    public async Task Kernel_chosen_source_ports_do_not_race()
+    {
+        var r = await Run(new SnatRaceOptions(Rounds: 300, EphemeralPorts: true));
+        Assert.Equal(600, r.Connects.Count);
+        Assert.Equal(0, r.InsertFailed);
+        Assert.Equal(0, r.SlowConnects);
+    }
+
+    [Fact]
+    public void Leftovers_of_dead_owners_are_removed_and_live_ones_kept()
+    {
+        Privileged.Require("root (network namespaces)");
+        var dead = new SnatRaceNames(FindDeadPid(), "t" + Random.Shared.Next(100000));
+        var live = new SnatRaceNames(Environment.ProcessId, "t" + Random.Shared.Next(100000));
+        try
+        {
+            Cmd.Check("ip", "netns", "add", dead.Node);
+            Cmd.Check("ip", "netns", "add", live.Node);
+            var removed = SnatRaceCleanup.RemoveLeftovers();
+            Assert.Contains(dead.Node, removed);
+            Assert.DoesNotContain(live.Node, removed);
+            var now = SnatRaceCleanup.ListNetns();
+            Assert.DoesNotContain(dead.Node, now);
+            Assert.Contains(live.Node, now);
+        }
+        finally
+        {
+            Cmd.Run("ip", "netns", "del", dead.Node);
+            Cmd.Run("ip", "netns", "del", live.Node);
+        }
+    }
+
+    private static int FindDeadPid()
+    {
+        for (int pid = 4_000_000; ; pid--)
+            if (!Directory.Exists($"/proc/{pid}")) return pid;
+    }
+}
