@@ -9,7 +9,7 @@ public sealed record ReportOptions
     /// <summary>Shown in the header; fixed in tests so two renders compare equal.</summary>
     public DateTimeOffset? GeneratedAt { get; init; }
     public int ChartWidth { get; init; } = 1100;
-    public int ScatterHeight { get; init; } = 480;
+    public int ScatterHeight { get; init; } = 320;
     public int SmallChartHeight { get; init; } = 300;
     /// <summary>Rows in each "worst" table.</summary>
     public int WorstRows { get; init; } = 25;

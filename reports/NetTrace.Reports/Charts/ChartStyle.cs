@@ -12,7 +12,8 @@ internal static class ChartStyle
     public static readonly Color Rto3s = Color.FromHex("#9467bd");
     public static readonly Color Backoff = Color.FromHex("#8c564b");
     public static readonly Color Other = Color.FromHex("#7f7f7f");
-    public static readonly Color Reference = Color.FromHex("#555555");
+    /// <summary>Reference lines are solid: Skia's SVG canvas cannot draw dashes and complains on stderr.</summary>
+    public static readonly Color Reference = Color.FromHex("#555555").WithAlpha(0.55);
 
     /// <summary>DejaVu ships with Debian's fonts-dejavu-core (installed by setup.sh); SVG text falls back in the browser.</summary>
     public const string Font = "DejaVu Sans";

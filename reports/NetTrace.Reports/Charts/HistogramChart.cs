@@ -31,8 +31,9 @@ internal static class HistogramChart
         var row = s.Row!;
         foreach (var (label, v) in new[] { ("P50", row.P50), ("P99", row.P99), ("P99.9", row.P999) })
         {
-            var line = plt.Add.VerticalLine(log ? ChartStyle.LogMs(v) : v / 1000.0, 1, ChartStyle.Reference, LinePattern.Dashed);
+            var line = plt.Add.VerticalLine(log ? ChartStyle.LogMs(v) : v / 1000.0, 1, ChartStyle.Reference, LinePattern.Solid);
             line.LabelText = label;
+            line.LabelOppositeAxis = true;
         }
         plt.Title($"{s.Series.Name}: distribution" + (log ? " (log scale)" : ""));
         plt.XLabel("latency");

@@ -4,66 +4,71 @@ using ScottPlot;
 namespace NetTrace.Reports.Charts;
 
 /// <summary>
-/// Latency over time, one colour per measure. The chart that shows clusters (a backlog processed at once)
-/// and the 1 s / 3 s bands of connects whose first SYN was lost.
+/// Latency over time, one panel per measure on the same time and latency axes, so a stall shows up in the
+/// same place in every panel and one measure's points never hide another's (handshake RTT and SYN→SYN-ACK
+/// differ by microseconds and would sit on top of each other in one panel). This is the chart that shows
+/// clusters (a backlog processed at once) and the 1 s / 3 s bands of connects whose first SYN was lost.
 /// </summary>
 internal static class LatencyScatterChart
 {
-    public static ChartImage? Build(ReportData d, ReportOptions o, out string caption)
+    public sealed record Panel(ChartImage Chart, string Caption);
+
+    public static IReadOnlyList<Panel> Build(ReportData d, ReportOptions o)
     {
         var present = d.Series.Where(s => s.Series.Count > 0).ToList();
-        caption = "";
-        if (present.Count == 0) return null;
+        if (present.Count == 0) return [];
 
         bool log = ChartStyle.WantsLog(present.Select(s => s.Sorted));
-        var plt = ChartStyle.NewPlot();
-        int plotted = 0, total = 0;
-        double maxMs = 0;
+        double yLo = present.Min(s => Y(s.Sorted[0], log)), yHi = present.Max(s => Y(s.Sorted[^1], log));
+        double xHi = Math.Max(d.End - d.Origin, 1e-3);
+        double maxMs = present.Max(s => s.Sorted[^1]) / 1000.0;
+        double yPad = Math.Max((yHi - yLo) * 0.05, log ? 0.1 : yHi * 0.05 + 1e-3);
+
+        var panels = new List<Panel>();
         foreach (var s in present)
         {
             var series = s.Series;
-            double p99 = s.Row!.P99;
-            var keep = Downsampler.Select(series.Times, series.Micros, p99, o.ChartWidth, o.ScatterHeight, log);
+            var keep = Downsampler.Select(series.Times, series.Micros, s.Row!.P99, o.ChartWidth, o.ScatterHeight, log);
             var xs = new double[keep.Length];
             var ys = new double[keep.Length];
             for (int i = 0; i < keep.Length; i++)
             {
-                int k = keep[i];
-                xs[i] = series.Times[k] - d.Origin;
-                ys[i] = log ? ChartStyle.LogMs(series.Micros[k]) : series.Micros[k] / 1000.0;
+                xs[i] = series.Times[keep[i]] - d.Origin;
+                ys[i] = Y(series.Micros[keep[i]], log);
             }
+
+            var plt = ChartStyle.NewPlot();
+            // The initial RTO (1 s on Linux, 3 s on older stacks) is where connects with a lost SYN land.
+            if (maxMs >= 500)
+                foreach (var rto in new[] { 1000.0, 3000.0 })
+                    if (rto <= maxMs * 1.5) plt.Add.HorizontalLine(log ? Math.Log10(rto) : rto, 1, ChartStyle.Reference, LinePattern.Solid);
             var sp = plt.Add.ScatterPoints(xs, ys, ChartStyle.ForSeries(series.Name));
             sp.MarkerSize = keep.Length > 20000 ? 2.5f : 4;
-            sp.LegendText = $"{series.Name} ({HtmlCount(series.Count)})";
-            plotted += keep.Length;
-            total += series.Count;
-            maxMs = Math.Max(maxMs, s.Row.Max / 1000.0);
+
+            plt.Title($"{series.Name}: {Html.HtmlWriter.Int(series.Count)} measurements" + (log ? " (log scale)" : ""));
+            plt.XLabel($"seconds since {Html.HtmlWriter.Utc(d.Origin)}");
+            plt.YLabel("latency");
+            if (log) ChartStyle.UseLogMsAxis(plt.Axes.Left);
+            else plt.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = ChartStyle.FormatMs };
+            plt.Axes.SetLimits(-xHi * 0.01, xHi * 1.01, yLo - yPad, yHi + yPad);
+
+            string caption = keep.Length < series.Count
+                ? $"{Html.HtmlWriter.Int(keep.Length)} of {Html.HtmlWriter.Int(series.Count)} points drawn: every point above P99 " +
+                  $"({Html.HtmlWriter.Ms(s.Row.P99)} ms) is drawn; below it, points that would land on an already covered pixel are left out, so the shape is unchanged."
+                : $"All {Html.HtmlWriter.Int(series.Count)} points drawn.";
+            if (maxMs >= 500) caption += " Grey lines: 1 s and 3 s, where connects whose first SYN was lost land (initial RTO and its first backoff).";
+            var id = "chart-latency-" + Slug(series.Name);
+            panels.Add(new Panel(ChartImage.Render(plt, id, $"{series.Name} over time", o.ChartWidth, o.ScatterHeight, keep.Length, o.SvgPointLimit), caption));
         }
-
-        // The initial RTO (1 s on Linux, 3 s on older stacks) is where lost SYNs land: mark it when data reaches it.
-        if (maxMs >= 500)
-        {
-            foreach (var rto in new[] { 1000.0, 3000.0 })
-            {
-                if (rto > maxMs * 1.5) continue;
-                var line = plt.Add.HorizontalLine(log ? Math.Log10(rto) : rto, 1, ChartStyle.Reference, LinePattern.Dashed);
-                line.LabelText = rto == 1000 ? "1 s RTO" : "3 s RTO";
-            }
-        }
-
-        plt.Title("Latency over time" + (log ? " (log scale)" : ""));
-        plt.XLabel($"seconds since {Html.HtmlWriter.Utc(d.Origin)}");
-        plt.YLabel("latency");
-        if (log) ChartStyle.UseLogMsAxis(plt.Axes.Left);
-        else plt.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = ChartStyle.FormatMs };
-        plt.ShowLegend(Alignment.UpperLeft);
-
-        caption = plotted < total
-            ? $"{HtmlCount(total)} measurements; {HtmlCount(plotted)} drawn. Every point above each measure's P99 is drawn; " +
-              "below it, points that would land on an already covered pixel are left out, so the shape is unchanged."
-            : $"{HtmlCount(total)} measurements, all drawn.";
-        return ChartImage.Render(plt, "chart-latency-scatter", "Latency over time", o.ChartWidth, o.ScatterHeight, plotted, o.SvgPointLimit);
+        return panels;
     }
 
-    private static string HtmlCount(long n) => Html.HtmlWriter.Int(n);
+    private static double Y(double micros, bool log) => log ? ChartStyle.LogMs(micros) : micros / 1000.0;
+
+    public static string Slug(string seriesName) => seriesName switch
+    {
+        LatencySeries.HandshakeName => "handshake",
+        LatencySeries.SynAckName => "synack",
+        _ => "icmp",
+    };
 }

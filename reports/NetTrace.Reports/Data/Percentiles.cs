@@ -17,7 +17,8 @@ public static class Percentiles
         if (sorted.Length == 0) return double.NaN;
         if (p <= 0) return sorted[0];
         if (p >= 100) return sorted[^1];
-        int rank = (int)Math.Ceiling(p / 100.0 * sorted.Length);
+        // The small subtraction keeps 99.9 % of 1000 at rank 999, not 1000 through floating-point error.
+        int rank = (int)Math.Ceiling(p / 100.0 * sorted.Length - 1e-9);
         return sorted[Math.Clamp(rank, 1, sorted.Length) - 1];
     }
 

@@ -58,7 +58,7 @@ internal sealed class HtmlWriter(TextWriter w)
         return ms.ToString(fmt, CultureInfo.InvariantCulture);
     }
 
-    public static string Seconds(double s) => s.ToString(s >= 100 ? "N1" : "N3", CultureInfo.InvariantCulture) + " s";
+    public static string Seconds(double s) => s.ToString(s >= 100 ? "#,0.#" : "0.###", CultureInfo.InvariantCulture) + " s";
 
     public static string Utc(double unixSeconds)
     {

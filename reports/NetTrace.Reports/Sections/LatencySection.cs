@@ -11,11 +11,10 @@ internal static class LatencySection
     {
         h.Raw("<section id=\"latency\">\n");
         h.Heading(2, "Latency over time");
-        var chart = LatencyScatterChart.Build(d, o, out var caption);
-        if (chart == null)
+        var panels = LatencyScatterChart.Build(d, o);
+        if (panels.Count == 0)
             h.Paragraph("No handshake or ICMP echo in this input was answered, so there is no latency to draw.");
-        else
-            h.Raw(chart.Figure(caption));
+        foreach (var p in panels) h.Raw(p.Chart.Figure(p.Caption));
         h.Raw("</section>\n");
     }
 
@@ -52,7 +51,7 @@ internal static class LatencySection
         foreach (var s in rows)
         {
             var chart = HistogramChart.Build(s, o, $"chart-histogram-{i++}");
-            if (chart != null) h.Raw(chart.Figure($"{s.Series.Name}: how many measurements fell in each latency bin; dashed lines at P50, P99 and P99.9."));
+            if (chart != null) h.Raw(chart.Figure($"{s.Series.Name}: how many measurements fell in each latency bin; grey lines at P50, P99 and P99.9."));
         }
         h.Raw("</section>\n");
     }
