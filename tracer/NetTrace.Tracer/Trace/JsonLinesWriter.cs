@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using NetTrace.Events;
 
@@ -10,19 +12,22 @@ namespace NetTrace.Tracer.Trace;
 /// </summary>
 public sealed class JsonLinesWriter : IDisposable
 {
-    private static readonly byte[] Newline = "\n"u8.ToArray();
-    private readonly Stream _out;
+    private readonly TextWriter _out;
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly Utf8JsonWriter _w;
+    private char[] _chars = new char[1024];
 
-    public JsonLinesWriter(Stream output)
+    /// <summary>Writes to a TextWriter; give it a buffered one (the runner flushes every second).</summary>
+    public JsonLinesWriter(TextWriter output)
     {
         _out = output;
-        _w = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = false });
+        _w = new Utf8JsonWriter(_buffer);
     }
 
     public void Write(TraceEvent e)
     {
-        _w.Reset();
+        _buffer.ResetWrittenCount();
+        _w.Reset(_buffer);
         _w.WriteStartObject();
         switch (e.KindCase)
         {
@@ -40,7 +45,11 @@ public sealed class JsonLinesWriter : IDisposable
         }
         _w.WriteEndObject();
         _w.Flush();
-        _out.Write(Newline);
+        var bytes = _buffer.WrittenSpan;
+        if (_chars.Length < bytes.Length) _chars = new char[bytes.Length * 2];
+        var n = Encoding.UTF8.GetChars(bytes, _chars);
+        _out.Write(_chars, 0, n);
+        _out.Write('\n');
     }
 
     public void Flush() => _out.Flush();

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+
+namespace NetTrace.Cli.Commands;
+
+/// <summary>`nettrace trace`: live eBPF tracing of the network path, with a live view, JSON lines and recordings.</summary>
+public static class TraceCommand
+{
+    public static Command Create()
+    {
+        var duration = new Option<string?>("--duration", "-d") { Description = "How long to trace (30s, 5m, 1h, 250ms). Default: until Ctrl-C / SIGTERM." };
+        var netns = new Option<string[]>("--netns") { Description = "Only this network namespace: a name in /var/run/netns or a path such as /proc/PID/ns/net (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var pid = new Option<int[]>("--pid") { Description = "Only connects and sends of this process (tgid; repeatable)." };
+        var port = new Option<int[]>("--port", "-p") { Description = "Only traffic with this source or destination port (repeatable)." };
+        var cidr = new Option<string[]>("--cidr") { Description = "Only traffic with an address in this prefix, e.g. 10.244.0.0/16 (repeatable)." };
+        var probes = new Option<string[]>("--probes") { Description = "Probes to attach (comma-separated or repeated): tcp-connect, tcp-sendmsg, icmp-echo, drops, softirq, all. Default: all." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write a recording (FILE.ntrace) for `nettrace analyze` / `nettrace report`." };
+        var json = CommonOptions.Json();
+        json.Description = "Write events as JSON lines to stdout (one event per line, plus periodic \"stats\" lines with lost counts).";
+        var quiet = CommonOptions.Quiet();
+        var view = new Option<string>("--view") { Description = "Live view: auto (table on a terminal, rolling lines otherwise), table, lines, none.", DefaultValueFactory = _ => "auto" };
+        view.AcceptOnlyFromAmong("auto", "table", "lines", "none");
+        var softirqMs = new Option<double>("--softirq-threshold-ms") { Description = "Report softirq delays/run times above this (ms); histograms see every run.", DefaultValueFactory = _ => 1.0 };
+        var unspecified = new Option<bool>("--include-unspecified-drops") { Description = "Also report drops whose reason is NOT_SPECIFIED (noisy)." };
+
+        var cmd = new Command("trace",
+            "Trace the kernel's network path live with eBPF: TCP connects (latency, outcome, SYN retransmits), TCP sends per " +
+            "flow, ICMP echo handling (CPU, context, lateness), drops with reasons, softirq delays per CPU. Needs root.\n\n" +
+            "Examples:\n" +
+            "  nettrace trace --duration 30s\n" +
+            "  nettrace trace --netns cni-1234 --port 443 -o node.ntrace\n" +
+            "  nettrace trace --netns /proc/4242/ns/net --probes tcp-connect,drops --json | jq .\n" +
+            "  nettrace trace --cidr 10.96.0.0/12 --duration 5m -o svc.ntrace && nettrace analyze svc.ntrace");
+        foreach (var o in new Option[] { duration, netns, pid, port, cidr, probes, output, json, quiet, view, softirqMs, unspecified })
+            cmd.Options.Add(o);
+
+        cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
+        {
+            var options = new TraceOptions
+            {
+                Duration = pr.GetValue(duration),
+                Netns = pr.GetValue(netns) ?? [],
+                Pids = pr.GetValue(pid) ?? [],
+                Ports = pr.GetValue(port) ?? [],
+                Cidrs = pr.GetValue(cidr) ?? [],
+                Probes = pr.GetValue(probes) ?? [],
+                Output = pr.GetValue(output),
+                Json = pr.GetValue(json),
+                Quiet = pr.GetValue(quiet),
+                View = pr.GetValue(view) ?? "auto",
+                SoftirqThresholdMs = pr.GetValue(softirqMs),
+                IncludeUnspecifiedDrops = pr.GetValue(unspecified),
+            };
+            // SIGINT / SIGTERM end the trace cleanly: the handler drains, writes the end of the recording and detaches.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            // Buffered stdout: JSON lines at tens of thousands per second must not cost a write() each.
+            await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+            var handler = new TraceHandler(options, stdout, Console.Error,
+                stdoutIsTerminal: !Console.IsOutputRedirected, stderrIsTerminal: !Console.IsErrorRedirected);
+            return await handler.RunAsync(stop.Token);
+        });
+        return cmd;
+    }
+}

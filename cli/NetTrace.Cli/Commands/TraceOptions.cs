@@ -1,0 +1,19 @@
+namespace NetTrace.Cli.Commands;
+
+/// <summary>`nettrace trace` options as typed by the user (validated by <see cref="TraceHandler"/>).</summary>
+public sealed record TraceOptions
+{
+    public string? Duration { get; init; }
+    public IReadOnlyList<string> Netns { get; init; } = [];
+    public IReadOnlyList<int> Pids { get; init; } = [];
+    public IReadOnlyList<int> Ports { get; init; } = [];
+    public IReadOnlyList<string> Cidrs { get; init; } = [];
+    public IReadOnlyList<string> Probes { get; init; } = [];
+    public bool Json { get; init; }
+    public string? Output { get; init; }
+    public bool Quiet { get; init; }
+    /// <summary>auto (table on a terminal, lines otherwise), table, lines, none.</summary>
+    public string View { get; init; } = "auto";
+    public double SoftirqThresholdMs { get; init; } = 1.0;
+    public bool IncludeUnspecifiedDrops { get; init; }
+}

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using NetTrace.TestSupport;
+using NetTrace.Tracer.Planning;
+using NetTrace.Tracer.Probes;
+using NetTrace.Tracer.Session;
+
+namespace NetTrace.Tracer.Tests.Kernel;
+
+/// <summary>Real BPF on this kernel: every probe loads and attaches through the path the planner picks, sees
+/// loopback traffic the test makes, and leaves nothing attached. Tests in this class must not run in parallel
+/// with each other (they count links), hence one collection.</summary>
+[Collection("kernel-bpf")]
+public sealed class SessionIntegrationTests
+{
+    private static TraceSession StartAll(CollectingSink sink, ProbeKinds probes = ProbeKinds.All) =>
+        TraceSession.Start(new TraceSessionOptions { Probes = probes, SoftirqThreshold = TimeSpan.FromMicroseconds(1) }, sink);
+
+    [Fact]
+    public void Every_probe_loads_and_attaches_and_detaches_leaving_no_links()
+    {
+        Privileged.Require("root + BPF");
+        Privileged.RequireTool("bpftool");
+        Assert.DoesNotContain(BpfLinks.ProgramNames(), BpfLinks.IsOurs);
+        var sink = new CollectingSink();
+        var session = StartAll(sink);
+        try
+        {
+            Assert.Equal(5, session.Plan.Count);
+            Assert.Empty(session.Unavailable);
+            var attached = BpfLinks.ProgramNames().Where(BpfLinks.IsOurs).ToList();
+            int expected = session.Plan.Sum(p => p.ChosenAttachments.Count());
+            Assert.Equal(expected, attached.Count);
+            // This kernel has neither kprobes nor fentry: every choice is tp_btf, tracepoint or raw_tracepoint.
+            foreach (var h in session.Plan.SelectMany(p => p.Hooks).Where(h => h.Chosen != null))
+                Assert.Contains(h.Chosen!.Kind, new[] { AttachKind.TpBtf, AttachKind.Tracepoint, AttachKind.RawTracepoint });
+        }
+        finally
+        {
+            session.Dispose();
+        }
+        session.Dispose(); // idempotent
+        Assert.DoesNotContain(BpfLinks.ProgramNames(), BpfLinks.IsOurs);
+        Assert.Throws<ObjectDisposedException>(() => session.Poll(0));
+    }
+
+    [Fact]
+    public void Tcpconnect_sees_an_established_and_a_refused_loopback_connect()
+    {
+        Privileged.Require("root + BPF");
+        var sink = new CollectingSink();
+        using var session = StartAll(sink, ProbeKinds.TcpConnect | ProbeKinds.Drops);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int openPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        int closedPort = FreePort();
+        int myPid = Environment.ProcessId;
+
+        using (var ok = new TcpClient(AddressFamily.InterNetwork)) ok.Connect(IPAddress.Loopback, openPort);
+        using (var refused = new TcpClient(AddressFamily.InterNetwork))
+            Assert.Throws<SocketException>(() => refused.Connect(IPAddress.Loopback, closedPort));
+        // A dual-stack (AF_INET6) socket to 127.0.0.1: the v4-mapped path.
+        using (var mapped = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true })
+            mapped.Connect(IPAddress.Loopback.MapToIPv6(), openPort);
+
+        CollectingSink.PollUntil(session, () =>
+            sink.Connects.Count(c => c.Kind == TcpConnectKind.Established && c.DestinationPort == openPort) >= 2 &&
+            sink.Connects.Any(c => c.Kind == TcpConnectKind.Refused && c.DestinationPort == closedPort) &&
+            sink.Drops.Any(d => d.DestinationPort == closedPort), TimeSpan.FromSeconds(5));
+
+        var mine = sink.Connects.Where(c => c.Owner.Pid == myPid).ToList();
+        var starts = mine.Where(c => c.Kind == TcpConnectKind.Start && c.DestinationPort == openPort).ToList();
+        Assert.Equal(2, starts.Count);
+        var est = mine.Where(c => c.Kind == TcpConnectKind.Established && c.DestinationPort == openPort).ToList();
+        Assert.Equal(2, est.Count);
+        foreach (var e in est)
+        {
+            Assert.Equal(IPAddress.Loopback, e.Destination);
+            Assert.Equal(IPAddress.Loopback, e.Source);
+            Assert.NotEqual(0, e.SourcePort);
+            Assert.True(e.LatencyNs > 0 && e.LatencyNs < 1_000_000_000UL, $"latency {e.LatencyNs} ns");
+            Assert.Contains(starts, s => s.SocketId == e.SocketId && s.StartNs == e.StartNs);
+            Assert.Equal(SelfNetns(), e.Header.NetnsInode);
+        }
+        Assert.Single(est, e => e.WasV4Mapped);
+        Assert.Single(est, e => !e.WasV4Mapped);
+
+        var refusedEv = Assert.Single(mine, c => c.Kind == TcpConnectKind.Refused);
+        Assert.Equal(closedPort, refusedEv.DestinationPort);
+        Assert.Equal(111, refusedEv.Error);
+        Assert.True(refusedEv.ResetSeen);
+        Assert.NotEqual(0, refusedEv.SourcePort); // remembered from before CLOSE cleared it
+
+        // The SYN to the closed port is dropped by TCP for want of a socket.
+        var drop = sink.Drops.First(d => d.DestinationPort == closedPort && d.SourcePort == refusedEv.SourcePort);
+        Assert.Equal("NO_SOCKET", drop.Reason);
+        Assert.StartsWith("tcp_v4_rcv", drop.LocationSymbol);
+        Assert.Equal(IPAddress.Loopback, drop.Destination);
+        Assert.Equal((byte)6, drop.IpProtocol);
+        Assert.All(session.LostEvents.Values, v => Assert.Equal(0UL, v));
+    }
+
+    [Fact]
+    public void Icmpecho_sees_three_loopback_pings_and_names_the_context()
+    {
+        Privileged.Require("root + BPF");
+        Privileged.RequireTool("ping");
+        var sink = new CollectingSink();
+        using var session = StartAll(sink, ProbeKinds.IcmpEcho);
+        var ping = Process.Start(new ProcessStartInfo("ping", "-c 3 -i 0.2 -W 1 127.0.0.1") { RedirectStandardOutput = true })!;
+        int pingPid = ping.Id;
+        ping.WaitForExit(10_000);
+        Assert.Equal(0, ping.ExitCode);
+        CollectingSink.PollUntil(session, () => sink.Echoes.Count(e => e.Destination.Equals(IPAddress.Loopback)) >= 3, TimeSpan.FromSeconds(3));
+
+        var echoes = sink.Echoes.Where(e => e.Destination.Equals(IPAddress.Loopback)).ToList();
+        Assert.Equal(3, echoes.Count);
+        Assert.Equal(new ushort[] { 1, 2, 3 }, echoes.Select(e => e.Sequence).ToArray());
+        Assert.Single(echoes.Select(e => e.Id).Distinct());
+        foreach (var e in echoes)
+        {
+            Assert.Equal(IPAddress.Loopback, e.Source);
+            Assert.Equal(1, e.IfIndex); // lo
+            // Loopback receive runs in NET_RX softirq: on top of ping itself (when it sends) or in ksoftirqd.
+            Assert.Equal(ExecContext.Softirq, e.Context);
+            Assert.True(e.ContextDescription.StartsWith("softirq in ") || e.ContextDescription.StartsWith("ksoftirqd/"), e.ContextDescription);
+            // ping asks for SO_TIMESTAMP, so the kernel stamps received skbs.
+            Assert.NotNull(e.SinceStampNs);
+            Assert.InRange(e.SinceStampNs!.Value, -1_000_000, 1_000_000_000);
+        }
+        Assert.Contains(echoes, e => e.Header.Pid == pingPid || e.Header.Comm.StartsWith("ksoftirqd/"));
+    }
+
+    [Fact]
+    public void Softirq_histograms_fill_with_loopback_traffic_and_threshold_events_name_tasks()
+    {
+        Privileged.Require("root + BPF");
+        var sink = new CollectingSink();
+        using var session = StartAll(sink, ProbeKinds.Softirq | ProbeKinds.TcpSendmsg);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var client = new TcpClient(AddressFamily.InterNetwork);
+        client.Connect(IPAddress.Loopback, port);
+        using var server = listener.AcceptTcpClient();
+        var buf = new byte[1000];
+        for (int i = 0; i < 200; i++)
+        {
+            client.GetStream().Write(buf);
+            server.GetStream().ReadExactly(buf);
+        }
+        session.Poll(100);
+
+        var hist = session.ReadSoftirqHistograms();
+        Assert.Equal(Environment.ProcessorCount, hist.Count(h => h.Cpu < Environment.ProcessorCount));
+        ulong delayCount = (ulong)hist.Sum(h => (long)h.DelayCount), runCount = (ulong)hist.Sum(h => (long)h.RunCount);
+        Assert.True(runCount > 0, "no NET_RX runs counted");
+        Assert.True(delayCount > 0, "no NET_RX raise->entry delays counted");
+        Assert.Equal(runCount, (ulong)hist.Sum(h => h.RunSlots.Sum(x => (long)x)));
+        Assert.Equal(delayCount, (ulong)hist.Sum(h => h.DelaySlots.Sum(x => (long)x)));
+        Assert.All(hist, h => Assert.True(h.RunMaxNs == 0 || h.RunSumNs >= h.RunMaxNs));
+        // With a 1 µs threshold nearly every run is an event; each names a task and carries its run time.
+        Assert.Contains(sink.Softirqs, e => e.Kind == SoftirqEventKind.Run && e.RunNs >= 1000 && e.Vector == 3);
+
+        var sends = session.ReadSendStats();
+        var flow = Assert.Single(sends, s => s.Pid == Environment.ProcessId && s.DestinationPort == port);
+        Assert.Equal(200UL * 1000, flow.Bytes);
+        Assert.Equal(200UL, flow.Calls);
+        var back = Assert.Single(sends, s => s.Pid == Environment.ProcessId && s.SourcePort == port);
+        Assert.Equal(200UL * 1000, back.Bytes);
+        Assert.Empty(session.ReadSendStats().Where(s => s.Pid == Environment.ProcessId)); // drained
+    }
+
+    [Fact]
+    public void A_sink_exception_stops_the_poll_and_surfaces_on_the_managed_side()
+    {
+        Privileged.Require("root + BPF");
+        using var session = TraceSession.Start(new TraceSessionOptions { Probes = ProbeKinds.TcpConnect }, new ThrowingSink());
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using (var c = new TcpClient(AddressFamily.InterNetwork)) c.Connect(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        var ex = Assert.Throws<InvalidOperationException>(() => { for (int i = 0; i < 40; i++) session.Poll(50); });
+        Assert.Equal("sink failed", ex.Message);
+    }
+
+    private sealed class ThrowingSink : ITraceEventSink
+    {
+        public void OnTcpConnect(in TcpConnectEvent e) => throw new InvalidOperationException("sink failed");
+        public void OnIcmpEcho(in IcmpEchoEvent e) { }
+        public void OnDrop(in DropEvent e) { }
+        public void OnSoftirq(in SoftirqEvent e) { }
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    internal static uint SelfNetns()
+    {
+        var target = new FileInfo("/proc/self/ns/net").LinkTarget!; // "net:[4026531840]"
+        return uint.Parse(target[5..^1]);
+    }
+}
