@@ -20,6 +20,7 @@ public static class Program
             "Analyze captures and recordings, trace the kernel's network path live with eBPF, and report.");
         // One line per command; each command lives in Commands/<Name>Command.cs.
         // root.Subcommands.Add(XCommand.Create());
+        root.Subcommands.Add(AnalyzeCommand.Create());
         root.Subcommands.Add(LabCommand.Create());
         return root;
     }

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text;
+using NetTrace.Analyzer.Findings;
+using NetTrace.Analyzer.Model;
+
+namespace NetTrace.Analyzer.Output;
+
+/// <summary>
+/// The summary a person reads in ten seconds: what was read, the counts, the worst handshakes, connects that
+/// retransmitted their SYN, ICMP RTT percentiles, findings and problems. Untrusted text (comments, problem
+/// messages quoting file content) is stripped of control characters so it cannot drive the terminal.
+/// </summary>
+public static class TerminalSummary
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private const int TopN = 5;
+
+    public static void Write(AnalysisResult r, TextWriter o, TimeSpan? elapsed = null)
+    {
+        var s = r.Summary;
+        o.WriteLine($"nettrace analyze: {r.Sources.Count} input(s), {N(s.Frames)} frames" + (elapsed is { } e ? $" in {e.TotalSeconds:0.00} s" : ""));
+        o.WriteLine();
+        o.WriteLine("Sources");
+        foreach (var src in r.Sources)
+        {
+            string span = src.FirstTime is { } f && src.LastTime is { } l
+                ? $"{f.UtcDateTime:yyyy-MM-dd HH:mm:ss} → {l.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC ({(l - f).TotalSeconds:0.###} s)"
+                : "no timestamps";
+            o.WriteLine($"  {Clean(Path.GetFileName(src.Path))}  {src.Format}  {string.Join(",", src.LinkTypes.Distinct())}  {N(src.Frames)} frames  {span}{(src.Complete ? "" : "  [INCOMPLETE]")}");
+        }
+        o.WriteLine();
+        o.WriteLine("Counts");
+        o.WriteLine($"  frames {N(s.Frames)}   ipv4 {N(s.Ipv4)}   ipv6 {N(s.Ipv6)}   tcp {N(s.Tcp)}   udp {N(s.Udp)}   icmp {N(s.Icmp)}   icmpv6 {N(s.Icmpv6)}");
+        o.WriteLine($"  tcp streams {N(s.TcpStreams)}   SYN {N(s.Syn)}   SYN-ACK {N(s.SynAck)}   RST {N(s.Rst)}   SYN retransmits {N(s.SynRetransmits)}   malformed {N(s.Malformed)}" +
+                    (s.Vlan + s.Vxlan + s.Gre + s.IpInIp > 0 ? $"   vlan {N(s.Vlan)} vxlan {N(s.Vxlan)} gre {N(s.Gre)} ip-in-ip {N(s.IpInIp)}" : ""));
+        Handshakes(r, o);
+        Echoes(r, o);
+        FindingsSection(r, o);
+        ProblemsSection(r, o);
+    }
+
+    private static void Handshakes(AnalysisResult r, TextWriter o)
+    {
+        var hs = r.Handshakes;
+        if (hs.Count == 0) return;
+        o.WriteLine();
+        int est = hs.Count(h => h.Outcome == HandshakeOutcome.Established);
+        o.WriteLine($"Handshakes  {N(hs.Count)} connects: {N(est)} established, {N(hs.Count(h => h.Outcome == HandshakeOutcome.Refused))} refused, " +
+                    $"{N(hs.Count(h => h.Outcome == HandshakeOutcome.Unanswered))} unanswered, {N(hs.Count(h => h.Outcome == HandshakeOutcome.Reset))} reset, " +
+                    $"{N(hs.Count(h => h.Outcome == HandshakeOutcome.Unknown))} incomplete");
+        var synAck = Percentiles.Sorted(hs.Where(h => h.SynAckRttMicros is not null).Select(h => h.SynAckRttMicros!.Value));
+        if (synAck.Count > 0) o.WriteLine("  SYN→SYN-ACK  " + PercentileLine(synAck));
+        var worst = hs.Where(h => h.AckRttMicros is not null).OrderByDescending(h => h.AckRttMicros).Take(TopN).ToList();
+        if (worst.Count > 0)
+        {
+            o.WriteLine("  Worst handshakes (first SYN → client ACK):");
+            foreach (var h in worst)
+                o.WriteLine($"    {Ms(h.AckRttMicros!.Value),10}  {h.Client} → {h.Server}{Where(h)}" + (h.SynRetransmits > 0 ? $"  ({h.SynRetransmits} SYN retransmit(s))" : ""));
+        }
+        var retried = hs.Where(h => h.SynRetransmits > 0).OrderByDescending(h => h.SynRetransmits).ThenBy(h => h.SynTime).ToList();
+        if (retried.Count > 0)
+        {
+            o.WriteLine($"  SYN-retransmitted connects ({N(retried.Count)}):");
+            foreach (var h in retried.Take(TopN))
+                o.WriteLine($"    {h.Client} → {h.Server}{Where(h)}  gaps {string.Join(" / ", h.SynRetransmitGapsMicros.Select(g => (g / 1e6).ToString("0.00", Inv) + " s"))}  {JsonResultWriter.Outcome(h.Outcome)}");
+            if (retried.Count > TopN) o.WriteLine($"    … and {N(retried.Count - TopN)} more (--json lists all)");
+        }
+    }
+
+    private static string Where(Handshake h) =>
+        (h.Vlan is null ? "" : $" [{h.Vlan}]") + (h.Outer is null ? "" : $" [{h.Outer}]");
+
+    private static void Echoes(AnalysisResult r, TextWriter o)
+    {
+        var echoes = r.IcmpEchoes;
+        if (echoes.Count == 0) return;
+        o.WriteLine();
+        var rtts = Percentiles.Sorted(echoes.Where(e => e.RttMicros is not null).Select(e => e.RttMicros!.Value));
+        o.WriteLine($"ICMP echo  {N(echoes.Count)} requests: {N(rtts.Count)} answered, {N(echoes.Count - rtts.Count)} unanswered");
+        if (rtts.Count > 0) o.WriteLine("  RTT  " + PercentileLine(rtts));
+    }
+
+    private static string PercentileLine(List<double> sorted) =>
+        $"P50 {Ms(Percentiles.Of(sorted, 0.5))}   P90 {Ms(Percentiles.Of(sorted, 0.9))}   P99 {Ms(Percentiles.Of(sorted, 0.99))}   " +
+        $"P99.9 {Ms(Percentiles.Of(sorted, 0.999))}   max {Ms(sorted[^1])}   (n={N(sorted.Count)})";
+
+    private static void FindingsSection(AnalysisResult r, TextWriter o)
+    {
+        o.WriteLine();
+        if (r.Findings.Count == 0)
+        {
+            o.WriteLine("Findings  none");
+            return;
+        }
+        o.WriteLine("Findings");
+        foreach (var f in r.Findings.OrderByDescending(f => f.Severity).ThenByDescending(f => f.Confidence))
+        {
+            o.WriteLine($"  [{f.Severity.ToString().ToUpperInvariant()}, confidence {f.Confidence:0.00}] {Clean(f.Title)}");
+            foreach (var e in f.Evidence.Take(4)) o.WriteLine($"      {Clean(e.Label)}: {Clean(e.Value)}");
+            o.WriteLine($"      → {Clean(FirstSentence(f.Remediation))}");
+        }
+    }
+
+    private static void ProblemsSection(AnalysisResult r, TextWriter o)
+    {
+        if (r.Problems.Count == 0) return;
+        o.WriteLine();
+        o.WriteLine("Problems");
+        foreach (var p in r.Problems.OrderByDescending(p => p.Severity).Take(10))
+        {
+            var where = p.PacketNumber is long n ? $" (frame {n}{(p.FileOffset is long off ? $", offset {off}" : "")})" : "";
+            o.WriteLine($"  {p.Severity.ToString().ToLowerInvariant(),-7} {Clean(Path.GetFileName(p.Source))}: {Clean(p.Message)}{where}");
+        }
+        if (r.Problems.Count > 10) o.WriteLine($"  … and {r.Problems.Count - 10} more (--json lists all)");
+    }
+
+    private static string FirstSentence(string s)
+    {
+        int i = s.IndexOf(". ", StringComparison.Ordinal);
+        return i > 0 ? s[..(i + 1)] : s;
+    }
+
+    private static string N(long v) => v.ToString("N0", Inv);
+
+    internal static string Ms(double micros) => micros >= 1_000_000
+        ? (micros / 1e6).ToString("0.000", Inv) + " s"
+        : (micros / 1000).ToString("0.000", Inv) + " ms";
+
+    /// <summary>Drops control characters (escape sequences) from text that may come from the input file.</summary>
+    public static string Clean(string s)
+    {
+        bool clean = true;
+        foreach (var c in s) if (char.IsControl(c)) { clean = false; break; }
+        if (clean) return s;
+        var sb = new StringBuilder(s.Length);
+        foreach (var c in s) sb.Append(char.IsControl(c) ? '?' : c);
+        return sb.ToString();
+    }
+}
