@@ -6,13 +6,19 @@ using Xunit;
 
 namespace NetTrace.Metadata.Tests.Containerd;
 
+/// <summary>Every test that needs containerd runs in this collection: one containerd, tests one after another.</summary>
+[CollectionDefinition(ContainerdFixture.Collection)]
+public sealed class ContainerdCollection : ICollectionFixture<ContainerdFixture>;
+
 /// <summary>
-/// A private containerd (scripts/containerd/start.sh) shared by the tests of one class. Started on first use, after
+/// A private containerd (scripts/containerd/start.sh) shared by the containerd collection. Started on first use, after
 /// the test called Privileged.Require; torn down in DisposeAsync: sandboxes stopped and removed through CRI first,
 /// then scripts/containerd/stop.sh (containerd, shims, netns files, bridge, pod cgroups, the private dir).
 /// </summary>
 public sealed class ContainerdFixture : IAsyncLifetime
 {
+    public const string Collection = "containerd";
+
     private readonly SemaphoreSlim _startLock = new(1, 1);
     private readonly List<string> _podUids = [];
     private CriClient? _client;

@@ -12,7 +12,8 @@ namespace NetTrace.Metadata.Tests.Containerd;
 /// The CRI client and the index against a real containerd (Debian's, with runc and the CNI bridge), pods created
 /// through the CRI API as kubelet would. Expected ids are read independently with coreutils' stat on /proc.
 /// </summary>
-public sealed class CriInventoryTests(ContainerdFixture containerd) : IClassFixture<ContainerdFixture>
+[Collection(ContainerdFixture.Collection)]
+public sealed class CriInventoryTests(ContainerdFixture containerd)
 {
     private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
 
@@ -133,7 +134,7 @@ public sealed class CriInventoryTests(ContainerdFixture containerd) : IClassFixt
         await containerd.StopAndRemoveSandboxAsync(serverId);
     }
 
-    private static async Task<ulong> StatInodeAsync(string path)
+    internal static async Task<ulong> StatInodeAsync(string path)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("stat") { RedirectStandardOutput = true };
         foreach (var a in new[] { "-L", "-c", "%i", path }) psi.ArgumentList.Add(a);

@@ -10,12 +10,16 @@ public static class KubeConfigSource
 {
     public sealed record Result(KubernetesClientConfiguration? Config, string Origin, string? Problem);
 
-    public static Result Resolve(string? explicitKubeconfig)
+    public static Result Resolve(string? explicitKubeconfig) =>
+        Resolve(explicitKubeconfig, Environment.GetEnvironmentVariable, KubernetesClientConfiguration.IsInCluster);
+
+    /// <summary>The same, with the environment and the in-cluster check given (tests).</summary>
+    internal static Result Resolve(string? explicitKubeconfig, Func<string, string?> environment, Func<bool> isInCluster)
     {
         if (!string.IsNullOrEmpty(explicitKubeconfig))
             return FromFile(explicitKubeconfig, "--kubeconfig");
 
-        if (KubernetesClientConfiguration.IsInCluster())
+        if (isInCluster())
         {
             try
             {
@@ -27,14 +31,14 @@ public static class KubeConfigSource
             }
         }
 
-        var env = Environment.GetEnvironmentVariable("KUBECONFIG");
+        var env = environment("KUBECONFIG");
         if (!string.IsNullOrEmpty(env))
         {
             var first = env.Split(':', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(File.Exists);
             if (first != null) return FromFile(first, "$KUBECONFIG");
         }
 
-        var home = Environment.GetEnvironmentVariable("HOME");
+        var home = environment("HOME");
         var defaultPath = string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".kube", "config");
         if (defaultPath != null && File.Exists(defaultPath)) return FromFile(defaultPath, "~/.kube/config");
 

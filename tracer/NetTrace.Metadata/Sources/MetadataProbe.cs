@@ -90,13 +90,31 @@ public static class MetadataProbe
     internal static string Describe(Exception e) => e switch
     {
         k8s.Autorest.HttpOperationException h when h.Response != null =>
-            $"HTTP {(int)h.Response.StatusCode} {h.Response.ReasonPhrase}: {Trim(h.Response.Content)}",
+            $"HTTP {(int)h.Response.StatusCode} {h.Response.ReasonPhrase}: {StatusMessage(h.Response.Content)}",
         RpcException r => r.StatusCode == StatusCode.Unimplemented
             ? "does not implement the CRI runtime v1 API"
             : $"{r.StatusCode}: {r.Status.Detail}",
         HttpRequestException { InnerException: { } inner } => inner.Message,
         _ => e.Message,
     };
+
+    /// <summary>The message of a Kubernetes Status body, else the body itself (shortened).</summary>
+    private static string StatusMessage(string? body)
+    {
+        if (body != null && body.TrimStart().StartsWith('{'))
+        {
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(body);
+                if (doc.RootElement.TryGetProperty("message", out var m) && m.ValueKind == System.Text.Json.JsonValueKind.String)
+                    return m.GetString()!;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+        }
+        return Trim(body);
+    }
 
     private static string Trim(string? s) => s == null ? "" : s.Length > 200 ? s[..200] + "…" : s;
 }
