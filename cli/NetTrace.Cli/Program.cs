@@ -22,6 +22,7 @@ public static class Program
         // root.Subcommands.Add(XCommand.Create());
         root.Subcommands.Add(AnalyzeCommand.Create());
         root.Subcommands.Add(LabCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         return root;
     }
 }

@@ -19,10 +19,10 @@ public static class HtmlReport
     /// </summary>
     public const string ContentSecurityPolicy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
-    public static void Write(AnalysisResult result, string path) => Write(result, path, ReportOptions.Default);
+    public static void Write(AnalysisResult result, string path) => Write(result, path, HtmlReportOptions.Default);
 
     /// <summary>Writes to a temporary file beside the target and renames it, so a failed run leaves no half report.</summary>
-    public static void Write(AnalysisResult result, string path, ReportOptions options)
+    public static void Write(AnalysisResult result, string path, HtmlReportOptions options)
     {
         ArgumentNullException.ThrowIfNull(result);
         var full = Path.GetFullPath(path);
@@ -42,14 +42,14 @@ public static class HtmlReport
         }
     }
 
-    public static string Render(AnalysisResult result, ReportOptions? options = null)
+    public static string Render(AnalysisResult result, HtmlReportOptions? options = null)
     {
         var sw = new StringWriter();
-        Render(result, sw, options ?? ReportOptions.Default);
+        Render(result, sw, options ?? HtmlReportOptions.Default);
         return sw.ToString();
     }
 
-    public static void Render(AnalysisResult result, TextWriter w, ReportOptions options)
+    public static void Render(AnalysisResult result, TextWriter w, HtmlReportOptions options)
     {
         var h = new HtmlWriter(w);
         var d = new ReportData(result);

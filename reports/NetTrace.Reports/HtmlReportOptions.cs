@@ -1,9 +1,9 @@
 namespace NetTrace.Reports;
 
 /// <summary>Knobs of the HTML report. Defaults suit a laptop screen and an incident attachment.</summary>
-public sealed record ReportOptions
+public sealed record HtmlReportOptions
 {
-    public static readonly ReportOptions Default = new();
+    public static readonly HtmlReportOptions Default = new();
 
     public string Title { get; init; } = "NetTrace latency report";
     /// <summary>Shown in the header; fixed in tests so two renders compare equal.</summary>

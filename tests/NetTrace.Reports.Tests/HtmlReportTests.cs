@@ -7,7 +7,7 @@ namespace NetTrace.Reports.Tests;
 
 public class HtmlReportTests
 {
-    private static readonly ReportOptions Fixed = new() { GeneratedAt = DateTimeOffset.UnixEpoch };
+    private static readonly HtmlReportOptions Fixed = new() { GeneratedAt = DateTimeOffset.UnixEpoch };
 
     [Fact]
     public void Sections_come_in_the_order_a_reader_needs_them()

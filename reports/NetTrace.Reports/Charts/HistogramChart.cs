@@ -12,7 +12,7 @@ internal static class HistogramChart
     public const int BinsPerDecade = 10;
     public const int LinearBins = 60;
 
-    public static ChartImage? Build(SeriesStats s, ReportOptions o, string id)
+    public static ChartImage? Build(SeriesStats s, HtmlReportOptions o, string id)
     {
         if (s.Series.Count == 0) return null;
         bool log = ChartStyle.WantsLog([s.Sorted]);

@@ -13,7 +13,7 @@ internal static class LatencyScatterChart
 {
     public sealed record Panel(ChartImage Chart, string Caption);
 
-    public static IReadOnlyList<Panel> Build(ReportData d, ReportOptions o)
+    public static IReadOnlyList<Panel> Build(ReportData d, HtmlReportOptions o)
     {
         var present = d.Series.Where(s => s.Series.Count > 0).ToList();
         if (present.Count == 0) return [];

@@ -17,7 +17,7 @@ internal static class RetransmitTimelineChart
         return Math.Ceiling(span / MaxBuckets / 86400) * 86400;
     }
 
-    public static ChartImage? Build(IReadOnlyList<SynRetransmit> events, double origin, double end, ReportOptions o)
+    public static ChartImage? Build(IReadOnlyList<SynRetransmit> events, double origin, double end, HtmlReportOptions o)
     {
         if (events.Count == 0) return null;
         double first = Math.Min(origin, events.Min(e => e.Time));

@@ -7,7 +7,7 @@ namespace NetTrace.Reports.Sections;
 /// <summary>Latency over time, then its percentiles and distribution.</summary>
 internal static class LatencySection
 {
-    public static void WriteOverTime(HtmlWriter h, ReportData d, ReportOptions o)
+    public static void WriteOverTime(HtmlWriter h, ReportData d, HtmlReportOptions o)
     {
         h.Raw("<section id=\"latency\">\n");
         h.Heading(2, "Latency over time");
@@ -18,7 +18,7 @@ internal static class LatencySection
         h.Raw("</section>\n");
     }
 
-    public static void WritePercentiles(HtmlWriter h, ReportData d, ReportOptions o)
+    public static void WritePercentiles(HtmlWriter h, ReportData d, HtmlReportOptions o)
     {
         h.Raw("<section id=\"percentiles\">\n");
         h.Heading(2, "Percentiles");

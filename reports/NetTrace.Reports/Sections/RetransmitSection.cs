@@ -7,7 +7,7 @@ namespace NetTrace.Reports.Sections;
 /// <summary>When SYNs were sent again and after which gap: the 1 s band is the SNAT-race / lost-SYN signature.</summary>
 internal static class RetransmitSection
 {
-    public static void Write(HtmlWriter h, ReportData d, ReportOptions o)
+    public static void Write(HtmlWriter h, ReportData d, HtmlReportOptions o)
     {
         h.Raw("<section id=\"syn-retransmits\">\n");
         h.Heading(2, "SYN retransmissions");

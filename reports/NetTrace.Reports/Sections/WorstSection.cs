@@ -7,7 +7,7 @@ namespace NetTrace.Reports.Sections;
 /// <summary>The worst flows and connections, as tables with their numbers, for the team that owns them.</summary>
 internal static class WorstSection
 {
-    public static void Write(HtmlWriter h, ReportData d, ReportOptions o)
+    public static void Write(HtmlWriter h, ReportData d, HtmlReportOptions o)
     {
         var r = d.Result;
         h.Raw("<section id=\"worst\">\n");
@@ -26,7 +26,7 @@ internal static class WorstSection
         h.Raw("</section>\n");
     }
 
-    private static void WriteTcpGroups(HtmlWriter h, AnalysisResult r, ReportOptions o)
+    private static void WriteTcpGroups(HtmlWriter h, AnalysisResult r, HtmlReportOptions o)
     {
         if (r.Handshakes.Count == 0) return;
         h.Heading(3, "TCP: client host → server, slowest first");
@@ -43,7 +43,7 @@ internal static class WorstSection
         h.TableEnd();
     }
 
-    private static void WriteSlowest(HtmlWriter h, AnalysisResult r, ReportOptions o)
+    private static void WriteSlowest(HtmlWriter h, AnalysisResult r, HtmlReportOptions o)
     {
         var slowest = r.Handshakes
             .Where(x => ConnectMicros(x) is { } v && double.IsFinite(v))
@@ -54,7 +54,7 @@ internal static class WorstSection
         ConnectionTable(h, slowest);
     }
 
-    private static void WriteFailed(HtmlWriter h, AnalysisResult r, ReportOptions o)
+    private static void WriteFailed(HtmlWriter h, AnalysisResult r, HtmlReportOptions o)
     {
         var failed = r.Handshakes.Where(x => x.Outcome != HandshakeOutcome.Established).ToList();
         if (failed.Count == 0) return;
@@ -85,7 +85,7 @@ internal static class WorstSection
         h.TableEnd();
     }
 
-    private static void WriteIcmp(HtmlWriter h, AnalysisResult r, ReportOptions o)
+    private static void WriteIcmp(HtmlWriter h, AnalysisResult r, HtmlReportOptions o)
     {
         if (r.IcmpEchoes.Count == 0) return;
         h.Heading(3, "ICMP echo: source → destination, slowest first");
@@ -101,7 +101,7 @@ internal static class WorstSection
         h.TableEnd();
     }
 
-    private static void WriteBusiest(HtmlWriter h, AnalysisResult r, ReportOptions o)
+    private static void WriteBusiest(HtmlWriter h, AnalysisResult r, HtmlReportOptions o)
     {
         if (r.Flows.Count == 0) return;
         h.Heading(3, $"Busiest flows ({HtmlWriter.Int(r.Flows.Count)} in all)");
