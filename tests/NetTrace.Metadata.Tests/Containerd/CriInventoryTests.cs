@@ -36,7 +36,7 @@ public sealed class CriInventoryTests(ContainerdFixture containerd)
         var idB = await containerd.RunSandboxAsync(podB.Name, podB.Namespace, podB.Uid);
 
         var index = new MetadataIndex();
-        var inventory = new CriInventory(cri, CgroupV2.Detect());
+        var inventory = new CriInventory(cri, CgroupIds.Detect());
         var snapshot = await inventory.TakeAsync(Ct);
         index.ApplyCri(snapshot);
 
@@ -77,8 +77,8 @@ public sealed class CriInventoryTests(ContainerdFixture containerd)
         var sandboxId = await containerd.RunSandboxAsync(pod.Name, pod.Namespace, pod.Uid);
         var containerId = await containerd.RunContainerAsync(sandboxId, "server", containerd.SandboxConfig(pod.Name, pod.Namespace, pod.Uid));
 
-        var cgroups = CgroupV2.Detect();
-        Assert.NotNull(cgroups.MountPoint);   // this machine: hybrid v1 + cgroup2 at /sys/fs/cgroup/unified
+        var cgroups = CgroupIds.Detect();
+        Assert.NotNull(cgroups.UnifiedMount);   // this machine: hybrid v1 + cgroup2 at /sys/fs/cgroup/unified
         var snapshot = await new CriInventory(cri, cgroups).TakeAsync(Ct);
         var index = new MetadataIndex();
         index.ApplyCri(snapshot);
@@ -89,10 +89,10 @@ public sealed class CriInventoryTests(ContainerdFixture containerd)
         // Independent reading: the container task's v2 path from /proc/PID/cgroup, its directory inode via stat(1).
         var v2Path = File.ReadLines($"/proc/{entry.Pid}/cgroup").Single(l => l.StartsWith("0::", StringComparison.Ordinal))[3..];
         Assert.Contains(containerId, v2Path);
-        var expectedId = await StatInodeAsync(cgroups.MountPoint + v2Path);
+        var expectedId = await StatInodeAsync(cgroups.UnifiedMount + v2Path);
         Assert.Equal(expectedId, entry.CgroupId);
         Assert.Equal(entry.Container, index.ResolveCgroup(expectedId));
-        Assert.Null(index.ResolveCgroup(await StatInodeAsync(cgroups.MountPoint!)));   // the v2 root is nobody's
+        Assert.Null(index.ResolveCgroup(await StatInodeAsync(cgroups.UnifiedMount!)));   // the v2 root is nobody's
 
         await containerd.StopAndRemoveSandboxAsync(sandboxId);
         index.ApplyCri(await new CriInventory(cri, cgroups).TakeAsync(Ct));
@@ -109,7 +109,7 @@ public sealed class CriInventoryTests(ContainerdFixture containerd)
         var clientId = await containerd.RunSandboxAsync(client.Name, client.Namespace, client.Uid);
         var serverId = await containerd.RunSandboxAsync(server.Name, server.Namespace, server.Uid);
         var index = new MetadataIndex();
-        index.ApplyCri(await new CriInventory(cri, CgroupV2.Detect()).TakeAsync(Ct));
+        index.ApplyCri(await new CriInventory(cri, CgroupIds.Detect()).TakeAsync(Ct));
         var clientSandbox = index.Cri.Sandboxes.Single(s => s.SandboxId == clientId);
         var serverSandbox = index.Cri.Sandboxes.Single(s => s.SandboxId == serverId);
         var serverIp = serverSandbox.Ips.Single();

@@ -18,32 +18,37 @@ public sealed class EndpointAndCgroupParsingTests
     public void Cri_endpoints_refuse_what_is_not_an_absolute_unix_socket(string text) =>
         Assert.Throws<FormatException>(() => CriEndpoint.Parse(text));
 
+    private static readonly string[] HybridMountinfo =
+    [
+        "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755",
+        "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu",
+        "33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct",
+        "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw",
+    ];
+
     [Fact]
-    public void Cgroup2_mount_is_found_in_a_hybrid_mountinfo()
+    public void Cgroup_mounts_are_found_in_a_hybrid_mountinfo()
     {
-        string[] mountinfo =
-        [
-            "35 25 0:30 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755",
-            "36 35 0:31 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw,nsdelegate",
-            "37 35 0:32 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:11 - cgroup cgroup rw,memory",
-        ];
-        Assert.Equal("/sys/fs/cgroup/unified", CgroupV2.FindMount(mountinfo));
-        Assert.Null(CgroupV2.FindMount(["37 35 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory"]));
+        Assert.Equal("/sys/fs/cgroup/unified", CgroupIds.FindUnifiedMount(HybridMountinfo));
+        Assert.Equal("/sys/fs/cgroup/cpu", CgroupIds.FindCpuMount(HybridMountinfo));   // not cpuacct
+        Assert.Equal("/sys/fs/cgroup/cpu,cpuacct", CgroupIds.FindCpuMount(["25 20 0:22 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct"]));
+        Assert.Null(CgroupIds.FindUnifiedMount(["37 35 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory"]));
     }
 
     [Fact]
-    public void Unified_path_comes_from_the_0_line_of_proc_pid_cgroup()
+    public void Task_paths_come_from_proc_pid_cgroup()
     {
-        string[] lines = ["4:memory:/kubepods/besteffort/podu/abc", "0::/kubepods/besteffort/podu/abc", "1:name=systemd:/"];
-        Assert.Equal("/kubepods/besteffort/podu/abc", CgroupV2.ParseUnifiedPath(lines));
-        Assert.Null(CgroupV2.ParseUnifiedPath(["4:memory:/x"]));
+        string[] lines = ["4:memory:/kubepods/besteffort/podu/abc", "3:cpu,cpuacct:/kubepods/besteffort/podu/abc", "0::/kubepods/besteffort/podu/abc", "1:name=systemd:/"];
+        Assert.Equal(("/kubepods/besteffort/podu/abc", "/kubepods/besteffort/podu/abc"), CgroupIds.ParsePaths(lines));
+        Assert.Equal((null, null), CgroupIds.ParsePaths(["4:memory:/x", "1:name=systemd:/"]));
     }
 
     [Fact]
-    public void Cgroup_ids_refuse_escaping_paths_and_missing_hierarchies()
+    public void Roots_missing_hierarchies_and_escaping_paths_give_no_id()
     {
-        Assert.Null(new CgroupV2(null).IdOfPath("/kubepods"));
-        Assert.Null(new CgroupV2("/sys/fs/cgroup/unified").IdOfPath("/../../etc"));
+        Assert.Null(new CgroupIds(null, null).IdOf(("/kubepods", "/kubepods")));
+        Assert.Null(new CgroupIds("/sys/fs/cgroup/unified", "/sys/fs/cgroup/cpu").IdOf(("/", "/")));   // both roots: id 1, nobody's
+        Assert.Null(new CgroupIds("/sys/fs/cgroup/unified").IdOf(("/../../etc", null)));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace NetTrace.Metadata.Cri;
 /// Takes one <see cref="CriSnapshot"/>: lists ready sandboxes and running containers, asks each for its verbose
 /// status, and turns pids / netns paths / cgroup paths into the inode and cgroup ids events carry.
 /// </summary>
-public sealed class CriInventory(CriClient client, CgroupV2 cgroups)
+public sealed class CriInventory(CriClient client, CgroupIds cgroups)
 {
     public async Task<CriSnapshot> TakeAsync(CancellationToken ct = default)
     {
@@ -39,12 +39,8 @@ public sealed class CriInventory(CriClient client, CgroupV2 cgroups)
 
         // The sandbox (pause) process has a cgroup too; map it to the pod with an empty container name.
         foreach (var s in sandboxes)
-        {
-            var path = CgroupV2.PathOfPid(s.Pid);
-            if (path is null or "/") continue;
-            if (cgroups.IdOfPath(path) is { } id)
-                containers.Add(new ContainerEntry(new ContainerIdentity(s.Pod, "", s.SandboxId), s.SandboxId, s.Pid, id, path));
-        }
+            if (cgroups.IdOfPid(s.Pid) is { } sandboxCgroup)
+                containers.Add(new ContainerEntry(new ContainerIdentity(s.Pod, "", s.SandboxId), s.SandboxId, s.Pid, sandboxCgroup.Id, sandboxCgroup.Path));
 
         return new CriSnapshot(DateTimeOffset.UtcNow, $"{version.RuntimeName} {version.RuntimeVersion}", sandboxes, containers, problems);
     }
@@ -88,18 +84,16 @@ public sealed class CriInventory(CriClient client, CgroupV2 cgroups)
         }
         var info = RuntimeInfo.Parse(status.Info);
         var identity = new ContainerIdentity(pod, container.Metadata?.Name ?? "", container.Id);
-        var path = CgroupV2.PathOfPid(info.Pid);
-        // A task left in the v2 root (a v1 runtime that does not populate the unified hierarchy) has no useful id.
-        if (path == "/") path = null;
-        path ??= CgroupfsPath(info.CgroupsPath);
-        var id = cgroups.IdOfPath(path);
-        if (id == null)
+        var paths = CgroupIds.PathsOfPid(info.Pid);
+        // Without a readable /proc/PID (no host pid namespace) the OCI spec's cgroupfs path still names the cgroup.
+        if (paths.Unified == null && CgroupfsPath(info.CgroupsPath) is { } specPath) paths = (specPath, specPath);
+        if (cgroups.IdOf(paths) is not { } cgroup)
         {
-            problems.Add($"container {identity} ({Short(container.Id)}): no cgroup v2 id " +
-                         (cgroups.MountPoint == null ? "(no cgroup2 hierarchy mounted)" : $"(pid {info.Pid}, v2 path {path ?? "unknown"})"));
-            return new ContainerEntry(identity, container.PodSandboxId, info.Pid, 0, path);
+            problems.Add($"container {identity} ({Short(container.Id)}): no cgroup id " +
+                         $"(pid {info.Pid}, v2 path {paths.Unified ?? "unknown"}, cpu path {paths.Cpu ?? "unknown"})");
+            return new ContainerEntry(identity, container.PodSandboxId, info.Pid, 0, paths.Unified);
         }
-        return new ContainerEntry(identity, container.PodSandboxId, info.Pid, id.Value, path);
+        return new ContainerEntry(identity, container.PodSandboxId, info.Pid, cgroup.Id, cgroup.Path);
     }
 
     /// <summary>cgroupfs-style paths ("/kubepods/...") are directories; systemd ones ("slice:prefix:name") are not.</summary>

@@ -26,7 +26,7 @@ public sealed class CriRefresher : IAsyncDisposable
     public CriRefresher(CriClient client, MetadataIndex index, MetadataOptions options)
     {
         Client = client;
-        _inventory = new CriInventory(client, CgroupV2.Detect());
+        _inventory = new CriInventory(client, CgroupIds.Detect());
         _index = index;
         _options = options;
     }
