@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 PKGS=(clang llvm libbpf-dev bpftool linux-libc-dev libelf-dev zlib1g-dev libbpf1
       libpcap0.8 libpcap-dev iproute2 iptables nftables conntrack
       tshark bpftrace containerd runc containernetworking-plugins
-      chromium fonts-dejavu-core libfontconfig1 procps gcc make tcpdump)
+      chromium fonts-dejavu-core libfontconfig1 procps gcc make tcpdump iputils-ping)
 
 missing=()
 for p in "${PKGS[@]}"; do
