@@ -1,0 +1,31 @@
+using System.CommandLine;
+
+namespace NetTrace.Cli.Commands;
+
+/// <summary>`nettrace doctor`: node checks that need no tracing.</summary>
+public static class DoctorCommand
+{
+    public static Command Create()
+    {
+        var json = CommonOptions.Json();
+        var netns = new Option<string?>("--netns")
+        {
+            Description = "Check another network namespace: a name from `ip netns list`, or a path such as /proc/PID/ns/net.",
+        };
+        var cmd = new Command("doctor",
+            "Check the node for known causes of late or lost packets, without tracing. Read-only.\n" +
+            "Checks: MASQUERADE/SNAT rules without --random-fully (iptables-nft, iptables-legacy, nftables) — the SNAT\n" +
+            "port race; conntrack insert_failed / drop / clash_resolve / early_drop counters; conntrack table fill.\n" +
+            "Each check prints its status, what it means and what to do. Exit code 0 = all ok, 1 = something to look at,\n" +
+            "2 = could not check.\n\n" +
+            "Examples:\n" +
+            "  nettrace doctor\n" +
+            "  nettrace doctor --json\n" +
+            "  nettrace doctor --netns cni-1234abcd            # a pod's or a lab's namespace");
+        cmd.Options.Add(json);
+        cmd.Options.Add(netns);
+        cmd.SetAction((pr, ct) =>
+            Task.FromResult(new DoctorHandler(new DoctorOptions(pr.GetValue(json), pr.GetValue(netns)), Console.Out, Console.Error).Run()));
+        return cmd;
+    }
+}

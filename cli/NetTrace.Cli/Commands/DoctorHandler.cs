@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using NetTrace.Tracer.Conntrack;
+
+namespace NetTrace.Cli.Commands;
+
+public sealed record DoctorOptions(bool Json, string? Netns);
+
+public sealed class DoctorHandler(DoctorOptions options, TextWriter stdout, TextWriter stderr)
+{
+    public int Run()
+    {
+        string? nsPath = null;
+        if (options.Netns != null)
+        {
+            nsPath = NetnsThread.ResolvePath(options.Netns);
+            if (!File.Exists(nsPath))
+            {
+                stderr.WriteLine($"network namespace '{options.Netns}' not found ({nsPath}); see `ip netns list`");
+                return Program.ExitUsage;
+            }
+        }
+        var checks = RunChecks(nsPath);
+        if (options.Json) WriteJson(nsPath, checks); else WriteText(nsPath, checks);
+        if (checks.All(c => c.Status == DoctorStatus.Skipped)) return Program.ExitFailed;
+        return checks.Any(c => c.Status is DoctorStatus.Warn or DoctorStatus.Fail) ? Program.ExitWarnings : Program.ExitOk;
+    }
+
+    public static IReadOnlyList<DoctorCheck> RunChecks(string? netnsPath)
+    {
+        var tools = new DoctorTools(netnsPath);
+        return [DoctorNatCheck.Run(tools), .. DoctorConntrackCheck.Run(netnsPath)];
+    }
+
+    private void WriteText(string? ns, IReadOnlyList<DoctorCheck> checks)
+    {
+        stdout.WriteLine($"nettrace doctor — network namespace: {ns ?? "this process's (host)"}");
+        foreach (var c in checks)
+        {
+            stdout.WriteLine();
+            stdout.WriteLine($"[{c.Status.ToString().ToUpperInvariant(),-7}] {c.Title}: {c.Summary}");
+            foreach (var d in c.Details) stdout.WriteLine($"            {d}");
+            if (c.Status is DoctorStatus.Warn or DoctorStatus.Fail)
+            {
+                stdout.WriteLine($"   means:   {c.Meaning}");
+                stdout.WriteLine($"   do:      {c.Action}");
+            }
+        }
+    }
+
+    private void WriteJson(string? ns, IReadOnlyList<DoctorCheck> checks)
+    {
+        var opts = new JsonSerializerOptions
+        {
+            WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        };
+        stdout.WriteLine(JsonSerializer.Serialize(new { netns = ns, checks }, opts));
+    }
+}
