@@ -205,6 +205,7 @@ public static class PacketDecoder
         if (quoted) return;
         SetPorts(d, ref p, Transport.Tcp);
         p.TcpFlagBits = flags;
+        p.TcpFlagsKnown = true;
         p.Seq = BinaryPrimitives.ReadUInt32BigEndian(d[4..]);
         p.Ack = BinaryPrimitives.ReadUInt32BigEndian(d[8..]);
         int dataOffset = (d[12] >> 4) * 4;

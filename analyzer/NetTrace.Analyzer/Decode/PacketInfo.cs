@@ -46,6 +46,8 @@ public struct PacketInfo
     public ushort SrcPort, DstPort;
     public byte IpProto;
     public byte TcpFlagBits;
+    /// <summary>False when only the ports of a TCP header were captured.</summary>
+    public bool TcpFlagsKnown;
     public uint Seq, Ack;
     public int PayloadLength;
     public byte IcmpType;

@@ -52,6 +52,12 @@ internal sealed class PacketAnalyzer
         if (ns > _nowNs) _nowNs = ns;
 
         PacketDecoder.Decode(f.LinkType, f.Data, ref _p);
+        if (_p.CutBySnaplen && f.Data.Length >= f.OriginalLength)
+        {
+            // Nothing was cut: the frame itself is shorter than the headers it announces.
+            _p.CutBySnaplen = false;
+            _p.SetMalformed("frame shorter than its own headers");
+        }
         Count(f);
         switch (_p.L4)
         {
@@ -112,7 +118,7 @@ internal sealed class PacketAnalyzer
         var key = FlowKey.Of(_p, _p.SrcPort, _p.DstPort, out bool fromA);
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_flows, key, out bool exists);
         byte flags = _p.TcpFlagBits;
-        bool headerKnown = !_p.CutBySnaplen || flags != 0;
+        bool headerKnown = _p.TcpFlagsKnown;
         if (!exists)
         {
             slot = NewTcp(key, fromA, f.TimestampNs);
