@@ -22,6 +22,8 @@ public static class Program
         // root.Subcommands.Add(XCommand.Create());
         root.Subcommands.Add(AnalyzeCommand.Create());
         root.Subcommands.Add(LabCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(TraceCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         return root;
     }
