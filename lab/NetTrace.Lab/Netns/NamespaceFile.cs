@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace NetTrace.Lab.Netns;
 
@@ -12,14 +11,18 @@ public static partial class NamespaceFile
     /// <summary>The namespace's inode number: what BPF programs see as net->ns.inum.</summary>
     public static ulong Inode(string path)
     {
-        using var h = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        // /proc/self/fd/N of an nsfs file reads "net:[4026532123]": no stat struct layout to mirror.
-        var target = new FileInfo($"/proc/self/fd/{h.DangerousGetHandle()}").LinkTarget
-                     ?? throw new IOException($"{path}: cannot read its namespace id");
-        var open = target.IndexOf('[');
-        if (!target.StartsWith("net:", StringComparison.Ordinal) || open < 0)
-            throw new IOException($"{path} is not a network namespace ({target})");
-        return ulong.Parse(target.AsSpan(open + 1, target.Length - open - 2));
+        using (var h = File.OpenHandle(path, FileMode.Open, FileAccess.Read))
+        {
+            // NS_GET_NSTYPE tells a network namespace from any other file (or another namespace type).
+            var type = ioctl((int)h.DangerousGetHandle(), NsGetNstype, 0);
+            if (type != CloneNewNet)
+                throw new IOException($"{path} is not a network namespace" + (type < 0 ? $" ({Marshal.GetLastPInvokeErrorMessage()})" : ""));
+        }
+        // statx's struct has the same layout on every architecture (stx_ino at byte 32), unlike struct stat.
+        Span<byte> buf = stackalloc byte[256];
+        if (statx(AtFdCwd, path, 0, StatxIno, ref MemoryMarshal.GetReference(buf)) != 0)
+            throw new IOException($"{path}: {Marshal.GetLastPInvokeErrorMessage()}");
+        return BitConverter.ToUInt64(buf.Slice(32, 8));
     }
 
     /// <summary>Moves the calling thread into the namespace. Only call on a thread you own and retire afterwards.</summary>
@@ -54,6 +57,16 @@ public static partial class NamespaceFile
         return tcs.Task;
     }
 
+    private const int AtFdCwd = -100;
+    private const uint StatxIno = 0x100;
+    private const ulong NsGetNstype = 0xb703;
+
     [LibraryImport("libc", SetLastError = true)]
     private static partial int setns(int fd, int nstype);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, ref byte buf);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ioctl(int fd, ulong request, nint arg);
 }

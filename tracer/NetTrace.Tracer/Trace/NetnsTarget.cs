@@ -1,7 +1,9 @@
+using System.Runtime.InteropServices;
+
 namespace NetTrace.Tracer.Trace;
 
 /// <summary>A network namespace the user named: --netns NAME (in /var/run/netns) or --netns PATH (/proc/PID/ns/net).</summary>
-public sealed record NetnsTarget(string Spec, string Path, ulong Inode)
+public sealed partial record NetnsTarget(string Spec, string Path, ulong Inode)
 {
     public const string NamedDir = "/var/run/netns";
 
@@ -19,14 +21,31 @@ public sealed record NetnsTarget(string Spec, string Path, ulong Inode)
     /// <summary>The nsfs inode: what the kernel's net->ns.inum is, and what BPF programs filter on.</summary>
     public static ulong InodeOf(string path)
     {
-        using var h = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        var target = new FileInfo($"/proc/self/fd/{h.DangerousGetHandle()}").LinkTarget ?? "";
-        var open = target.IndexOf('[');
-        if (!target.StartsWith("net:[", StringComparison.Ordinal) || !target.EndsWith(']'))
-            throw new IOException($"{path} is not a network namespace file ({(target.Length == 0 ? "not a namespace" : target)})");
-        return ulong.Parse(target.AsSpan(open + 1, target.Length - open - 2));
+        using (var h = File.OpenHandle(path, FileMode.Open, FileAccess.Read))
+        {
+            // NS_GET_NSTYPE tells a network namespace from any other file or namespace type.
+            var type = ioctl((int)h.DangerousGetHandle(), NsGetNstype, 0);
+            if (type != CloneNewNet)
+                throw new IOException($"{path} is not a network namespace file" + (type < 0 ? $" ({Marshal.GetLastPInvokeErrorMessage()})" : ""));
+        }
+        // statx has one layout on every architecture (stx_ino at byte 32); struct stat does not.
+        Span<byte> buf = stackalloc byte[256];
+        if (statx(AtFdCwd, path, 0, StatxIno, ref MemoryMarshal.GetReference(buf)) != 0)
+            throw new IOException($"{path}: {Marshal.GetLastPInvokeErrorMessage()}");
+        return BitConverter.ToUInt64(buf.Slice(32, 8));
     }
 
     /// <summary>Inode of the caller's own namespace (/proc/self/ns/net).</summary>
     public static ulong Current() => InodeOf("/proc/self/ns/net");
+
+    private const int CloneNewNet = 0x40000000;
+    private const int AtFdCwd = -100;
+    private const uint StatxIno = 0x100;
+    private const ulong NsGetNstype = 0xb703;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, ref byte buf);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ioctl(int fd, ulong request, nint arg);
 }
