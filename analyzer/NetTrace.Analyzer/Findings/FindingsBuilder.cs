@@ -22,6 +22,7 @@ public static class FindingsBuilder
         Unanswered(handshakes, trust, findings);
         Refused(handshakes, trust, findings);
         EchoLoss(echoes, trust, findings);
+        findings.AddRange(Detectors.SnatRaceDetector.Detect(handshakes, trust));
         return findings;
     }
 

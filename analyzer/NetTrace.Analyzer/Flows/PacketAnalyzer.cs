@@ -220,6 +220,7 @@ internal sealed class PacketAnalyzer
             Vlan = vlan,
             SynFrame = t.FirstSynFrame,
             SourceFile = _source,
+            Isn = t.Isn,
         }));
     }
 

@@ -27,4 +27,7 @@ public sealed record Handshake
     /// <summary>Frame number of the first SYN in its file (and that file), for finding it in Wireshark.</summary>
     public long? SynFrame { get; init; }
     public string? SourceFile { get; init; }
+    /// <summary>The client's initial sequence number. NAT does not change it, so it pairs a connection across pre- and
+    /// post-NAT captures (SNAT race detector).</summary>
+    public uint? Isn { get; init; }
 }

@@ -48,6 +48,8 @@ public static class SnatRaceLab
             ct.ThrowIfCancellationRequested();
             var after = ConntrackStats.Read(nodeNs);
 
+            // Let the last handshakes' ACKs and RSTs reach the capture before it stops.
+            if (captures.Count > 0) await Task.Delay(200, CancellationToken.None);
             var files = new List<CaptureFile>();
             foreach (var (c, role) in captures.Zip(new[] { "pre-nat", "post-nat" }))
             {

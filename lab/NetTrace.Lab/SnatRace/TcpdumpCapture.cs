@@ -6,7 +6,8 @@ namespace NetTrace.Lab.SnatRace;
 
 /// <summary>
 /// tcpdump on one interface inside a lab namespace, writing a pcap packet by packet (-U) so that stopping it loses
-/// nothing already captured. Start returns once tcpdump says it is listening, so no early packet is missed.
+/// nothing already captured; --immediate-mode hands every packet to tcpdump at once, because packets still waiting
+/// in a half-filled capture-ring block when tcpdump is stopped would be lost (they were: the 1 s retransmits at the end). Start returns once tcpdump says it is listening, so no early packet is missed.
 /// </summary>
 internal sealed partial class TcpdumpCapture : IDisposable
 {
@@ -23,7 +24,7 @@ internal sealed partial class TcpdumpCapture : IDisposable
     public static TcpdumpCapture Start(string netns, string iface, string file, string filter)
     {
         var psi = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "netns", "exec", netns, "tcpdump", "-i", iface, "-n", "-U", "-Z", "root", "-s", "256", "-w", file, filter })
+        foreach (var a in new[] { "netns", "exec", netns, "tcpdump", "-i", iface, "-n", "-U", "--immediate-mode", "-Z", "root", "-s", "256", "-w", file, filter })
             psi.ArgumentList.Add(a);
         Process p;
         try { p = Process.Start(psi)!; }

@@ -1,0 +1,157 @@
+using System.Globalization;
+using NetTrace.Analyzer.Model;
+
+namespace NetTrace.Analyzer.Detectors;
+
+/// <summary>
+/// The netfilter SNAT port race, from captures.
+/// <para>Given pre- and post-NAT captures of the same traffic: SNAT rewrites addresses and ports but not the TCP
+/// sequence number, so a connection is the same on both sides by (ISN, server). A first SYN seen before the NAT
+/// with no copy after it, whose retransmit one initial RTO later does come out (under another port), was dropped
+/// inside the node; another inner connection that left at that same moment on the outer ip:port this one would
+/// have kept (MASQUERADE keeps a free source port) is the winner of the clash — "two inner flows mapped to the same
+/// outer ip:port". That is the race itself, seen.</para>
+/// <para>From one capture (taken where the first SYN is still visible: pod side, bridge): first SYNs lost and
+/// answered immediately on the 1 s / 3 s retransmit, several of them, clustered in time, to a server that answers
+/// everyone else — only a suspicion, raised when another client started a connection to the same server from the
+/// same source port at the same moment (the pre-NAT shape of a clash).</para>
+/// </summary>
+public static class SnatRaceDetector
+{
+    public const string Kind = "snat-port-race";
+    public const string SuspectedKind = "snat-port-race-suspected";
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Two inner SYNs this close, same server and source port, are racing for the same outer port.</summary>
+    internal const double RaceWindowSeconds = 0.010;
+    /// <summary>Lost first SYNs further apart than this are separate clusters.</summary>
+    internal const double ClusterGapSeconds = 30;
+    /// <summary>Captures of one host share a clock; allow for two hosts' clocks and capture buffering.</summary>
+    internal const double CrossCaptureSlackSeconds = 0.050;
+
+    public static IReadOnlyList<Finding> Detect(IReadOnlyList<Handshake> handshakes, double trust = 1.0)
+    {
+        var tcp = handshakes.Select(SnatRaceTcp.From).OfType<SnatRaceTcp>().ToList();
+        var findings = new List<Finding>();
+        var paired = SnatRacePairing.Find(tcp);
+        if (paired.Losers.Count > 0) findings.Add(PairedFinding(paired, trust));
+        var pairedFiles = paired.InnerFiles;
+        foreach (var file in tcp.GroupBy(t => t.H.SourceFile ?? ""))
+        {
+            // A pre-NAT file already explained by the pairing needs no second, weaker finding.
+            if (paired.Losers.Count > 0 && pairedFiles.Contains(file.Key)) continue;
+            if (SingleCapture(file.ToList(), trust) is { } f) findings.Add(f);
+        }
+        return findings;
+    }
+
+    private static Finding? SingleCapture(List<SnatRaceTcp> all, double trust)
+    {
+        var lost = all.Where(t => t.LostFirstSynThenRecovered).OrderBy(t => t.FirstSyn).ToList();
+        if (lost.Count == 0) return null;
+        // Pre-NAT clash shape: another client, same server and source port, SYN at the same moment.
+        var byServerPort = all.ToLookup(t => (t.Server.ToString(), t.Client.Port));
+        SnatRaceTcp? Twin(SnatRaceTcp l) => byServerPort[(l.Server.ToString(), l.Client.Port)]
+            .FirstOrDefault(o => !ReferenceEquals(o, l) && !o.Client.Address.Equals(l.Client.Address)
+                                 && Math.Abs(o.FirstSyn - l.FirstSyn) <= RaceWindowSeconds);
+        var twins = lost.Select(l => (Lost: l, Twin: Twin(l))).ToList();
+        int withTwin = twins.Count(t => t.Twin != null);
+
+        var cluster = LargestCluster(lost);
+        if (cluster.Count < 2 && withTwin == 0) return null;   // one lost SYN alone is the generic retransmit finding
+
+        // The server answered the others: connects to the same servers in the cluster window that needed no retransmit.
+        double from = cluster[0].FirstSyn, to = cluster[^1].FirstSyn;
+        var servers = cluster.Select(c => c.Server.ToString()).ToHashSet();
+        var around = all.Where(t => servers.Contains(t.Server.ToString()) && t.FirstSyn >= from - 1 && t.FirstSyn <= to + 1).ToList();
+        int clean = around.Count(t => t.H.SynRetransmits == 0 && t.H.Outcome == HandshakeOutcome.Established);
+        if (clean == 0 && withTwin == 0) return null;         // nobody got through at once: a path or server problem
+
+        double share = (double)withTwin / lost.Count;
+        double confidence = Math.Round(Math.Min(0.85, 0.35 + 0.5 * share + (cluster.Count >= 5 ? 0.05 : 0)) * trust, 2);
+        var evidence = new List<Evidence>
+        {
+            new("connects whose first SYN was lost and whose 1 s / 3 s retransmit was answered at once", lost.Count.ToString(Inv)),
+            new("of them clustered within " + ClusterGapSeconds.ToString(Inv) + " s", cluster.Count.ToString(Inv)),
+            new("connects to the same server(s) in that window answered on the first SYN", $"{clean} of {around.Count}"),
+            new("lost SYNs with a concurrent SYN from another client, same source port and server (within 10 ms)", withTwin.ToString(Inv)),
+        };
+        foreach (var (l, t) in twins.Where(x => x.Twin != null).Take(3))
+            evidence.Add(new($"example at {Time(l.FirstSyn)}",
+                $"{l.Client} lost its SYN to {l.Server} while {t!.Client} sent one {Math.Abs(t.FirstSyn - l.FirstSyn) * 1e6:0} µs apart (same source port)"));
+        foreach (var l in cluster.Where(c => twins.All(x => x.Lost != c || x.Twin == null)).Take(Math.Max(0, 3 - withTwin)))
+            evidence.Add(new($"example at {Time(l.FirstSyn)}", $"{l.Client} → {l.Server}: SYN retransmitted after {(l.SynTimes[1] - l.FirstSyn):0.000} s, then answered"));
+        return new Finding
+        {
+            Kind = SuspectedKind,
+            Title = $"SNAT port race suspected: {lost.Count} connect(s) lost only their first SYN, in a cluster, while the server answered others",
+            Severity = Severity.Medium,
+            Confidence = confidence,
+            WindowStart = lost[0].FirstSyn,
+            WindowEnd = lost[^1].LastSyn,
+            Affects = lost.GroupBy(l => l.Client.Address.ToString()).OrderByDescending(g => g.Count())
+                .Select(g => $"{g.Key} ({g.Count()} lost SYN{(g.Count() == 1 ? "" : "s")})").Take(10).ToList(),
+            Evidence = evidence,
+            Remediation = Remedy + " To confirm from captures, capture before and after the node's NAT (e.g. on the pod " +
+                "bridge and on the uplink) and analyse both files together: nettrace analyze pre.pcap post.pcap.",
+        };
+    }
+
+    private static Finding PairedFinding(SnatRacePairing.Result r, double trust)
+    {
+        var losers = r.Losers;
+        int withWinner = losers.Count(l => l.Winner != null);
+        var evidence = new List<Evidence>
+        {
+            new("inner connects whose first SYN never left the NAT (retransmit did, 1 s / 3 s later)", losers.Count.ToString(Inv)),
+            new("of them with another inner flow that took the same outer ip:port at that moment", withWinner.ToString(Inv)),
+            new("connects paired across the NAT by ISN and server", r.PairedCount.ToString(Inv)),
+            new("pre-NAT capture", r.InnerFile ?? "?"),
+            new("post-NAT capture", r.OuterFile ?? "?"),
+        };
+        foreach (var g in losers.GroupBy(l => l.Inner.Client.Address.ToString()).OrderByDescending(g => g.Count()))
+            evidence.Add(new($"lost first SYNs from {g.Key}", g.Count().ToString(Inv)));
+        foreach (var l in losers.Where(l => l.Winner != null).Take(5))
+        {
+            var w = l.Winner!;
+            evidence.Add(new($"clash at {Time(l.Inner.FirstSyn)}",
+                $"{w.Inner.Client} → {w.Outer.Client} (won) and {l.Inner.Client} (lost, SYNs {Math.Abs(l.Inner.FirstSyn - w.Inner.FirstSyn) * 1e6:0} µs apart) → " +
+                $"both to {l.Inner.Server} via outer {w.Outer.Client}; the loser's retransmit left {(l.Outer.FirstSyn - l.Inner.FirstSyn):0.000} s later as {l.Outer.Client}"));
+        }
+        double conf = withWinner > 0 ? 0.95 : 0.75;
+        return new Finding
+        {
+            Kind = Kind,
+            Title = $"SNAT port race: {losers.Count} connect(s) lost their first SYN inside the NAT" +
+                    (withWinner > 0 ? $"; {withWinner} clashed with another pod's connection on the same outer ip:port" : ""),
+            Severity = Severity.High,
+            Confidence = Math.Round(conf * trust, 2),
+            WindowStart = losers.Min(l => l.Inner.FirstSyn),
+            WindowEnd = losers.Max(l => l.Outer.FirstSyn),
+            Affects = losers.GroupBy(l => l.Inner.Client.Address.ToString()).OrderByDescending(g => g.Count())
+                .Select(g => $"{g.Key} ({g.Count()})").Take(10).ToList(),
+            Evidence = evidence,
+            Remediation = Remedy,
+        };
+    }
+
+    private const string Remedy =
+        "Netfilter chose the same translated source ip:port for two connections at once; the second failed its conntrack " +
+        "insert (conntrack -S: insert_failed, drop) and its SYN was dropped. Add --random-fully to the node's MASQUERADE/SNAT " +
+        "rules (`nettrace doctor` lists the rules without it), or avoid SNAT for this traffic.";
+
+    private static List<SnatRaceTcp> LargestCluster(List<SnatRaceTcp> lostSorted)
+    {
+        List<SnatRaceTcp> best = [], cur = [];
+        foreach (var l in lostSorted)
+        {
+            if (cur.Count > 0 && l.FirstSyn - cur[^1].FirstSyn > ClusterGapSeconds) cur = [];
+            cur.Add(l);
+            if (cur.Count > best.Count) best = cur;
+        }
+        return best;
+    }
+
+    internal static string Time(double unix) =>
+        DateTimeOffset.FromUnixTimeMilliseconds((long)(unix * 1000)).ToString("HH:mm:ss.fff", Inv) + "Z";
+}
