@@ -34,3 +34,23 @@ public class SvgGuardTests
         Assert.DoesNotContain("<img", svg, StringComparison.OrdinalIgnoreCase);
     }
 }
+
+public class SvgIdsTests
+{
+    [Fact]
+    public void Ids_and_their_references_are_renamed_per_chart()
+    {
+        var svg = "<svg><clipPath id=\"cl_1b\"><rect/></clipPath><g clip-path=\"url(#cl_1b)\"/><use href=\"#cl_1b\"/><g clip-path=\"url(#elsewhere)\"/></svg>";
+        var scoped = SvgIds.Scope(svg, "chart-a");
+        Assert.Equal("<svg><clipPath id=\"chart-a-1\"><rect/></clipPath><g clip-path=\"url(#chart-a-1)\"/><use href=\"#chart-a-1\"/><g clip-path=\"url(#chart-a-missing)\"/></svg>", scoped);
+    }
+
+    [Fact]
+    public void A_report_has_unique_ids()
+    {
+        var html = HtmlReport.Render(TestModels.Hostile());
+        var ids = System.Text.RegularExpressions.Regex.Matches(html, "\\bid=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(ids);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+}

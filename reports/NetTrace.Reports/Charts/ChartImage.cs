@@ -16,6 +16,7 @@ public sealed record ChartImage(string Id, string Markup, bool IsSvg, int Plotte
             SvgGuard.Check(svg);
             // Inline SVG lives in an HTML document, where an XML declaration is a stray bogus comment.
             if (svg.StartsWith("<?xml", StringComparison.Ordinal)) svg = svg[(svg.IndexOf("?>", StringComparison.Ordinal) + 2)..].TrimStart();
+            svg = SvgIds.Scope(svg, id);
             return new ChartImage(id, svg, true, plottedPoints);
         }
         byte[] png = plot.GetImageBytes(width, height, ImageFormat.Png);
