@@ -112,7 +112,7 @@ public sealed class ContainerdFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_client != null)
+        if (_client != null && File.Exists(_client.Endpoint.SocketPath))
         {
             try
             {
@@ -124,8 +124,8 @@ public sealed class ContainerdFixture : IAsyncLifetime
                 // stop.sh still removes everything through ctr; say why the CRI path did not.
                 Console.Error.WriteLine($"containerd fixture: CRI teardown failed, falling back to stop.sh: {e.Message}");
             }
-            _client.Dispose();
         }
+        _client?.Dispose();
         if (Directory.Exists(Dir))
             await Script.RunAsync(Path.Combine(RepoRoot.Path, "scripts/containerd/stop.sh"), Dir);
     }
