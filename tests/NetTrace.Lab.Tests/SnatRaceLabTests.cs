@@ -90,3 +90,58 @@ public class SnatRaceLabTests
             if (!Directory.Exists($"/proc/{pid}")) return pid;
     }
 }
+
+/// <summary>The capture detector on the lab's own pre- and post-NAT captures: the race found, and counted right.</summary>
+[Collection("snat-race-lab")]
+public class SnatRaceLabCaptureTests
+{
+    [Fact]
+    public async Task Detector_finds_the_race_in_the_labs_captures_and_counts_every_loser()
+    {
+        Privileged.Require("root (network namespaces, iptables NAT, tcpdump)");
+        Privileged.RequireTool("tcpdump");
+        var dir = Directory.CreateTempSubdirectory("nt-snatrace-").FullName;
+        try
+        {
+            var ct = TestContext.Current.CancellationToken;
+            var r = await SnatRaceLab.RunAsync(new SnatRaceOptions(Rounds: 200, CaptureDir: dir), TextWriter.Null, ct);
+            Assert.True(r.InsertFailed > 0);
+            Assert.All(r.Captures, c => Assert.Equal(0, c.KernelDrops));
+            string pre = Path.Combine(dir, "pre.pcap"), post = Path.Combine(dir, "post.pcap");
+
+            var both = Analyzer.CaptureAnalyzer.Analyze([pre, post], Analyzer.AnalyzeSettings.Default, null, ct);
+            var f = Assert.Single(both.Findings, x => x.Kind == Analyzer.Detectors.SnatRaceDetector.Kind);
+            long losers = long.Parse(f.Evidence.First(e => e.Label.StartsWith("inner connects whose first SYN never left")).Value);
+            long clashes = long.Parse(f.Evidence.First(e => e.Label.StartsWith("of them with another inner flow")).Value);
+            double tolerance = Math.Max(1, 0.02 * r.InsertFailed);
+            Assert.InRange(losers, r.InsertFailed - tolerance, r.InsertFailed + tolerance);
+            Assert.Equal(losers, clashes);
+            Assert.True(f.Confidence >= 0.9);
+
+            var preOnly = Analyzer.CaptureAnalyzer.Analyze([pre], Analyzer.AnalyzeSettings.Default, null, ct);
+            Assert.Single(preOnly.Findings, x => x.Kind == Analyzer.Detectors.SnatRaceDetector.SuspectedKind);
+            var postOnly = Analyzer.CaptureAnalyzer.Analyze([post], Analyzer.AnalyzeSettings.Default, null, ct);
+            Assert.DoesNotContain(postOnly.Findings, x => x.Kind.StartsWith("snat-port-race"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public async Task Ordinary_traffic_captures_give_no_finding()
+    {
+        Privileged.Require("root (network namespaces, iptables NAT, tcpdump)");
+        Privileged.RequireTool("tcpdump");
+        var dir = Directory.CreateTempSubdirectory("nt-snatrace-").FullName;
+        try
+        {
+            var ct = TestContext.Current.CancellationToken;
+            var r = await SnatRaceLab.RunAsync(new SnatRaceOptions(Rounds: 200, EphemeralPorts: true, CaptureDir: dir), TextWriter.Null, ct);
+            Assert.Equal(0, r.InsertFailed);
+            var both = Analyzer.CaptureAnalyzer.Analyze([Path.Combine(dir, "pre.pcap"), Path.Combine(dir, "post.pcap")],
+                Analyzer.AnalyzeSettings.Default, null, ct);
+            Assert.True(both.Handshakes.Count >= 800, $"{both.Handshakes.Count} handshakes");
+            Assert.DoesNotContain(both.Findings, x => x.Kind.StartsWith("snat-port-race"));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
