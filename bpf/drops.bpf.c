@@ -84,6 +84,7 @@ static __always_inline int on_drop(const struct sk_buff *skb, void *location, __
 	struct drop_event *e = nt_reserve(sizeof(*e));
 	if (!e)
 		return 0;
+	NT_BTF_KEEP(struct drop_event);
 	nt_fill_header(&e->hdr, netns);
 	e->tuple = t;
 	e->location = (__u64)location;

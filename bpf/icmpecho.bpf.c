@@ -1,12 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Echo requests received: which CPU, in which context (softirq on top of which task, ksoftirqd, a kthread),
  * and how late relative to the skb's receive timestamp.
- * Candidates: fentry icmp_rcv+icmpv6_rcv > kprobe icmp_rcv+icmpv6_rcv > tp_btf netif_receive_skb > raw_tp. */
+ * Candidates: fentry icmp_rcv+icmpv6_rcv > kprobe icmp_rcv+icmpv6_rcv > tp_btf netif_receive_skb > raw_tp.
+ * Optional "context" hook: softirq entry/exit (tp_btf > tracepoint) marks when NET_RX runs on each CPU. */
 #include "vmlinux.h"
 #include "nt_bpf.h"
 #include "icmpecho.h"
 
-const volatile struct icmpecho_config cfg = {};
+const volatile struct icmpecho_config cfg = { .softirq_vec = 3 };
+
+/* Start of the NET_RX run in progress on this CPU (0 = none): tells softirq context from process context.
+ * (The per-CPU preempt count is not reachable here: without KALLSYMS_ALL its address is not resolvable.) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_rx_since SEC(".maps");
+
+static __always_inline int set_net_rx(unsigned int vec, int entering)
+{
+	if (vec != cfg.softirq_vec)
+		return 0;
+	__u32 zero = 0;
+	__u64 *since = bpf_map_lookup_elem(&net_rx_since, &zero);
+	if (since)
+		*since = entering ? bpf_ktime_get_ns() : 0;
+	return 0;
+}
 
 struct icmp_echo_hdr {
 	__u8 type;
@@ -60,13 +81,24 @@ static __always_inline int handle(const struct sk_buff *skb, const unsigned char
 	struct icmpecho_event *e = nt_reserve(sizeof(*e));
 	if (!e)
 		return 0;
+	NT_BTF_KEEP(struct icmpecho_event);
 	nt_fill_header(&e->hdr, netns);
 	__builtin_memcpy(e->saddr, saddr, 16);
 	__builtin_memcpy(e->daddr, daddr, 16);
 	e->skb_tstamp = BPF_CORE_READ(skb, tstamp);
 	e->ifindex = BPF_CORE_READ(skb, dev, ifindex);
-	e->preempt_count = 0;
-	e->context = nt_exec_context(&e->preempt_count);
+	e->softirq_elapsed_us = 0;
+	e->context = NT_EXEC_UNKNOWN;
+	if (cfg.track_context) {
+		__u32 zero = 0;
+		__u64 *since = bpf_map_lookup_elem(&net_rx_since, &zero);
+		if (since && *since) {
+			e->context = NT_EXEC_SOFTIRQ;
+			e->softirq_elapsed_us = (e->hdr.ts_ns - *since) / 1000;
+		} else if (since) {
+			e->context = NT_EXEC_TASK;
+		}
+	}
 	e->family = family;
 	e->id = bpf_ntohs(icmp.id);
 	e->seq = bpf_ntohs(icmp.seq);
@@ -128,4 +160,29 @@ SEC("raw_tp/netif_receive_skb")
 int BPF_PROG(icmpecho_raw_tp, struct sk_buff *skb)
 {
 	return at_netif_receive(skb);
+}
+
+/* --- context (optional) --- */
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(icmpecho_rx_entry_btf, unsigned int vec)
+{
+	return set_net_rx(vec, 1);
+}
+
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(icmpecho_rx_exit_btf, unsigned int vec)
+{
+	return set_net_rx(vec, 0);
+}
+
+SEC("tracepoint/irq/softirq_entry")
+int icmpecho_rx_entry_tp(struct trace_event_raw_softirq *ctx)
+{
+	return set_net_rx(ctx->vec, 1);
+}
+
+SEC("tracepoint/irq/softirq_exit")
+int icmpecho_rx_exit_tp(struct trace_event_raw_softirq *ctx)
+{
+	return set_net_rx(ctx->vec, 0);
 }

@@ -34,6 +34,11 @@ struct {
 	__type(value, __u64);
 } lost_events SEC(".maps");
 
+/* Puts a struct into the object's BTF (clang only emits types used by globals, function signatures or CO-RE
+ * relocations), so the layout test can compare every event struct with its C# mirror. Use once per object in
+ * a function that runs; the local type-id relocation is resolved by libbpf and compiles to nothing that matters. */
+#define NT_BTF_KEEP(type) asm volatile("" :: "r"(bpf_core_type_id_local(type)))
+
 static __always_inline void nt_count_lost(void)
 {
 	__u32 zero = 0;
@@ -153,28 +158,6 @@ static __always_inline int nt_ports_ok(const volatile struct nt_filter *f, __u16
 			return 1;
 	}
 	return 0;
-}
-
-/* Current CPU's preempt count where vmlinux exports it as a per-CPU variable (x86, 6.15+ and < 6.2). */
-extern const int __preempt_count __ksym __weak;
-
-#define NT_CTX_UNKNOWN 0
-#define NT_CTX_TASK 1
-#define NT_CTX_SOFTIRQ 2
-#define NT_CTX_HARDIRQ 3
-
-static __always_inline __u8 nt_exec_context(__u32 *raw)
-{
-	if (!&__preempt_count)
-		return NT_CTX_UNKNOWN;
-	const int *pc = bpf_this_cpu_ptr(&__preempt_count);
-	__u32 v = (__u32)*pc & 0x7fffffff; /* bit 31 is x86's inverted NEED_RESCHED */
-	*raw = v;
-	if (v & 0x00ff0000) /* HARDIRQ_MASK | NMI_MASK */
-		return NT_CTX_HARDIRQ;
-	if (v & 0x100) /* SOFTIRQ_OFFSET: serving a softirq */
-		return NT_CTX_SOFTIRQ;
-	return NT_CTX_TASK;
 }
 
 #endif

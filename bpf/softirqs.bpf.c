@@ -50,6 +50,7 @@ static __always_inline int is_ksoftirqd(const char *comm)
 
 static __always_inline void emit(struct cpu_state *s, __u32 kind, __u64 run_ns)
 {
+	NT_BTF_KEEP(struct softirq_event);
 	struct softirq_event *e = nt_reserve(sizeof(*e));
 	if (!e)
 		return;

@@ -46,6 +46,7 @@ static __always_inline void refresh_tuple(const struct sock *sk, struct conn *c)
 
 static __always_inline void emit(const struct sock *sk, const struct conn *c, __u32 kind, __s32 error)
 {
+	NT_BTF_KEEP(struct tcpconnect_event);
 	struct tcpconnect_event *e = nt_reserve(sizeof(*e));
 	if (!e)
 		return;

@@ -49,6 +49,12 @@ public static class ProbeCatalog
                 new(AttachKind.TpBtf, "icmpecho_btf", "netif_receive_skb"),
                 new(AttachKind.RawTracepoint, "icmpecho_raw_tp", "netif_receive_skb"),
             ]),
+            // Marks NET_RX runs per CPU so each echo says whether it was handled in softirq or process context.
+            new ProbeHook("context", Required: false,
+            [
+                new(AttachKind.TpBtf, [new("icmpecho_rx_entry_btf", "softirq_entry"), new("icmpecho_rx_exit_btf", "softirq_exit")]),
+                new(AttachKind.Tracepoint, [new("icmpecho_rx_entry_tp", "irq/softirq_entry"), new("icmpecho_rx_exit_tp", "irq/softirq_exit")]),
+            ]),
         ]);
 
     public static readonly ProbeDefinition Drops = new(ProbeKinds.Drops, "drops", "drops",

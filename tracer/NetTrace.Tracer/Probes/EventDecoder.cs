@@ -58,7 +58,7 @@ internal sealed unsafe class EventDecoder(DropReasons reasons, Lazy<KernelSymbol
             if (d is >= -1_000_000 and < 3_600_000_000_000) since = d; // else: another clock base, not usable
         }
         return new IcmpEchoEvent(hdr, Address(e.Saddr, e.Family), Address(e.Daddr, e.Family), e.Id, e.Seq,
-                (int)e.Ifindex, e.Len, ctx, DescribeContext(ctx, hdr), e.SkbTstamp, since, e.PreemptCount);
+                (int)e.Ifindex, e.Len, ctx, DescribeContext(ctx, hdr), e.SkbTstamp, since, e.SoftirqElapsedUs);
     }
 
     /// <summary>Names the context a receive ran in: softirq on top of which task, or ksoftirqd/N, or a kthread.</summary>

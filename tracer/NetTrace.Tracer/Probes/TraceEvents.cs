@@ -33,6 +33,7 @@ public readonly record struct TcpConnectEvent(
     bool ResetSeen,            // tcp_receive_reset fired for this socket
     TaskRef Owner);
 
+/// <summary>Where a receive ran. Hardirq is reserved: the current probes never report it (receives run in softirq).</summary>
 public enum ExecContext { Unknown = 0, Task = 1, Softirq = 2, Hardirq = 3 }
 
 /// <summary>An ICMP echo request (type 8) or ICMPv6 echo request (128) entering the stack.</summary>
@@ -45,7 +46,7 @@ public readonly record struct IcmpEchoEvent(
     string ContextDescription,   // "softirq in curl[123]", "ksoftirqd/1", "task napi/eth0-1[77]", ...
     ulong SkbTimestampNs,        // skb->tstamp as the kernel stored it (realtime ns; 0 = not stamped)
     long? SinceStampNs,          // how long after the receive timestamp the hook ran (null = no usable stamp)
-    uint PreemptCount);
+    uint SoftirqElapsedUs);       // time since the NET_RX softirq run it belongs to began (0 outside one)
 
 /// <summary>A packet freed with a drop reason (skb:kfree_skb).</summary>
 public readonly record struct DropEvent(

@@ -28,7 +28,7 @@ internal sealed class LoadedProbe : IDisposable
             var chosen = plan.ChosenAttachments.Select(a => a.Program).ToHashSet();
             foreach (var prog in obj.Programs())
                 prog.SetAutoload(chosen.Contains(prog.Name));
-            Configure(obj, plan.Probe.Kind, o);
+            Configure(obj, plan, o);
             obj.Load();
             foreach (var a in plan.ChosenAttachments)
                 probe._links.Add(obj.Program(a.Program).Attach());
@@ -41,8 +41,9 @@ internal sealed class LoadedProbe : IDisposable
         }
     }
 
-    private static unsafe void Configure(BpfObject obj, ProbeKinds kind, TraceSessionOptions o)
+    private static unsafe void Configure(BpfObject obj, ProbePlan plan, TraceSessionOptions o)
     {
+        var kind = plan.Probe.Kind;
         var filter = new NtFilter { Netns = o.NetnsInode, Pid = (uint)o.Pid };
         for (int i = 0; i < o.Ports.Count; i++) filter.Ports[i] = o.Ports[i];
         // Only probes that emit events need a big ring; the sendmsg probe aggregates in a hash map.
@@ -56,7 +57,12 @@ internal sealed class LoadedProbe : IDisposable
                 obj.SetReadOnlyGlobal("cfg", new TcpsendmsgConfig { Filter = filter });
                 break;
             case ProbeKinds.IcmpEcho:
-                obj.SetReadOnlyGlobal("cfg", new IcmpechoConfig { Filter = new NtFilter { Netns = o.NetnsInode } });
+                obj.SetReadOnlyGlobal("cfg", new IcmpechoConfig
+                {
+                    Filter = new NtFilter { Netns = o.NetnsInode },
+                    SoftirqVec = 3,
+                    TrackContext = plan.Hooks.Any(h => h.Hook.Name == "context" && h.Chosen != null) ? (byte)1 : (byte)0,
+                });
                 break;
             case ProbeKinds.Drops:
                 var pf = new NtFilter { Netns = o.NetnsInode };

@@ -95,7 +95,7 @@ internal unsafe struct IcmpechoEvent
     public fixed byte Daddr[16];
     public ulong SkbTstamp;
     public uint Ifindex;
-    public uint PreemptCount;
+    public uint SoftirqElapsedUs;
     public ushort Family;
     public ushort Id;
     public ushort Seq;
@@ -106,9 +106,12 @@ internal unsafe struct IcmpechoEvent
 }
 
 [StructLayout(LayoutKind.Sequential)]
-internal struct IcmpechoConfig
+internal unsafe struct IcmpechoConfig
 {
     public NtFilter Filter;
+    public uint SoftirqVec;
+    public byte TrackContext;
+    public fixed byte _pad[3];
 }
 
 [StructLayout(LayoutKind.Sequential)]
