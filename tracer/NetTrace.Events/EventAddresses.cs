@@ -27,8 +27,11 @@ public static class EventAddresses
         return a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{a}]:{port}" : $"{a}:{port}";
     }
 
-    public static string Source(this FlowTuple t) => Endpoint(t.Saddr, t.Sport);
-    public static string Destination(this FlowTuple t) => Endpoint(t.Daddr, t.Dport);
+    /// <summary>"ip:port"; just "ip" for ICMP, which has no ports.</summary>
+    public static string Source(this FlowTuple t) => HasPorts(t) ? Endpoint(t.Saddr, t.Sport) : Format(t.Saddr);
+    public static string Destination(this FlowTuple t) => HasPorts(t) ? Endpoint(t.Daddr, t.Dport) : Format(t.Daddr);
+
+    private static bool HasPorts(FlowTuple t) => t.Protocol is not (IpProtocol.Icmp or IpProtocol.Icmpv6);
 
     public static FlowTuple MakeTuple(IPAddress src, int sport, IPAddress dst, int dport, IpProtocol protocol) => new()
     {

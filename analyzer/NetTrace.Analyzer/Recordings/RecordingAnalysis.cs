@@ -111,6 +111,7 @@ public sealed class RecordingAnalysis(string path)
                 ConnectOutcome.Refused => HandshakeOutcome.Refused,
                 // Timed out, or given up by the application before any answer: either way no answer came.
                 ConnectOutcome.TimedOut or ConnectOutcome.Aborted => HandshakeOutcome.Unanswered,
+                // An ICMP error or similar answered instead of the server: not a reset, not silence.
                 _ => HandshakeOutcome.Unknown,
             },
             ClientName = PodName(c.Origin?.Pod),

@@ -104,6 +104,7 @@ public sealed class TraceStats
         ConnectOutcome.Refused => "refused",
         ConnectOutcome.TimedOut => "timed-out",
         ConnectOutcome.Aborted => "aborted",
+        ConnectOutcome.Failed => "failed",
         _ => "unknown",
     };
 
