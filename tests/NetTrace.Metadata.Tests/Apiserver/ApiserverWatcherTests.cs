@@ -105,6 +105,26 @@ public sealed class ApiserverWatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_watch_that_goes_silent_is_abandoned_and_resumed_from_its_resource_version()
+    {
+        await using var server = new ApiserverReplay();   // every watch stays open and silent
+        server.List(Pods, "pods-list.json");
+        server.List(Services, "services-list.json");
+        server.List(Slices, "endpointslices-list.json");
+        server.List(Nodes, "nodes-list.json");
+        using var client = new Kubernetes(KubeConfigSource.Resolve(server.WriteKubeconfig(_dir)).Config!);
+
+        await using var watcher = await ApiserverWatcher.StartAsync(client, FastOptions with { WatchAbandonAfter = TimeSpan.FromMilliseconds(300) }, Ct);
+        await Eventually(() => server.RequestsTo(Nodes, watch: true).Count >= 3);
+
+        Assert.All(server.RequestsTo(Nodes, watch: true), r => Assert.Equal("1000", r.Query["resourceVersion"]));
+        Assert.Single(server.RequestsTo(Nodes, watch: false));                        // resumed, never relisted
+        Assert.True(watcher.Stats.Single(s => s.Resource == "nodes").Reconnects >= 2);
+        Assert.Null(watcher.Stats.Single(s => s.Resource == "nodes").LastError);
+        Assert.Equal("worker-2", At(watcher, "172.18.0.4")?.Name);                    // the index stays
+    }
+
+    [Fact]
     public async Task Start_fails_with_the_apiservers_reason_when_listing_is_forbidden()
     {
         await using var server = new ApiserverReplay();

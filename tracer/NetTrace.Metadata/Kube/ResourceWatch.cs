@@ -79,6 +79,10 @@ internal sealed class ResourceWatch<T, TList>
         while (!ct.IsCancellationRequested)
         {
             var gone = false;
+            // A silently dead connection (half-open TCP) would never end the stream: give up on it a minute after
+            // the server should have closed it, and resume.
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            attempt.CancelAfter(_options.AbandonAfter);
             try
             {
                 string from;
@@ -86,11 +90,11 @@ internal sealed class ResourceWatch<T, TList>
                 // The Task-based WatchAsync reports ERROR events (410 Gone) through onError, which is what a relist
                 // needs; its replacement is marked obsolete-in-waiting but this one is the documented behaviour.
 #pragma warning disable CS0618
-                var stream = _watch(from, ct).WatchAsync<T, TList>(e =>
+                var stream = _watch(from, attempt.Token).WatchAsync<T, TList>(e =>
                 {
                     if (IsGone(e)) gone = true;
                     else SetError(e);
-                }, ct);
+                }, attempt.Token);
 #pragma warning restore CS0618
                 await foreach (var (type, item) in stream.ConfigureAwait(false))
                 {
@@ -101,6 +105,10 @@ internal sealed class ResourceWatch<T, TList>
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
+            }
+            catch (OperationCanceledException) when (attempt.IsCancellationRequested)
+            {
+                // the watchdog fired: resume like after any other end of stream
             }
             catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Gone)
             {
