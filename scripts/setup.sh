@@ -11,10 +11,11 @@ cd "$(dirname "$0")/.."
 #   tshark bpftrace                                                      -> peers in benchmarks
 #   tcpdump                                                              -> pre/post-NAT captures of `nettrace lab snat-race --capture-dir`
 #   containerd runc containernetworking-plugins                          -> real CRI in metadata tests
+#   libc6-dev                                                            -> gcc -static for the tests' pause image (libc.a)
 #   chromium fonts-dejavu-core libfontconfig1                            -> browser test of the HTML report, chart fonts
 PKGS=(clang llvm libbpf-dev bpftool linux-libc-dev libelf-dev zlib1g-dev libbpf1
       libpcap0.8 libpcap-dev iproute2 iptables nftables conntrack
-      tshark bpftrace containerd runc containernetworking-plugins
+      tshark bpftrace containerd runc containernetworking-plugins libc6-dev
       chromium fonts-dejavu-core libfontconfig1 procps gcc make tcpdump iputils-ping)
 
 missing=()
