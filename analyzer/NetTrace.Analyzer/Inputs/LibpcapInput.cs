@@ -79,7 +79,9 @@ public sealed class LibpcapPacketSource : PacketSourceBase
         _frame++;
         var raw = capture.GetPacket();
         long ns = (long)(raw.Timeval.Value * 1_000_000_000m);
-        frame = new RawFrame(raw.Data, ns, _linkType, raw.PacketLength, _frame, -1, 0);
+        // RawCapture.PacketLength is the captured length; the wire length is in libpcap's own header.
+        int wireLength = capture.Header is PcapHeader ph ? (int)ph.PacketLength : raw.PacketLength;
+        frame = new RawFrame(raw.Data, ns, _linkType, wireLength, _frame, -1, 0);
         return true;
     }
 

@@ -10,7 +10,7 @@ public static class Packets
 
     public static byte[] Tcp(ushort sport, ushort dport, uint seq, uint ack, byte flags, int payload = 0, int dataOffsetWords = 5)
     {
-        var b = new byte[dataOffsetWords * 4 + payload];
+        var b = new byte[Math.Max(20, dataOffsetWords * 4) + payload];
         BinaryPrimitives.WriteUInt16BigEndian(b, sport);
         BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(2), dport);
         BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(4), seq);
