@@ -7,42 +7,59 @@ using NetTrace.Metadata.Linux;
 namespace NetTrace.Metadata.Cri;
 
 /// <summary>
-/// Takes one <see cref="CriSnapshot"/>: lists ready sandboxes and running containers, asks each for its verbose
-/// status, and turns pids / netns paths / cgroup paths into the inode and cgroup ids events carry.
+/// Takes <see cref="CriSnapshot"/>s: lists ready sandboxes and running containers, asks each new one for its verbose
+/// status, and turns pids / netns paths / cgroup paths into the inode and cgroup ids events carry. A sandbox's netns
+/// and a running container's cgroup never change, so later snapshots only ask about ids not seen before (two list
+/// calls when nothing changed); whatever is no longer listed is dropped. One caller at a time.
 /// </summary>
 public sealed class CriInventory(CriClient client, CgroupIds cgroups)
 {
+    private Dictionary<string, SandboxEntry> _knownSandboxes = [];
+    private Dictionary<string, ContainerEntry> _knownContainers = [];
+
+    /// <summary>Verbose status calls made so far (diagnostics; shows the cache working).</summary>
+    public long StatusCalls { get; private set; }
+
     public async Task<CriSnapshot> TakeAsync(CancellationToken ct = default)
     {
         var version = await client.VersionAsync(ct).ConfigureAwait(false);
         var problems = new List<string>();
 
         var ready = await client.ListReadySandboxesAsync(ct).ConfigureAwait(false);
-        var sandboxes = new List<SandboxEntry>();
+        var sandboxes = new Dictionary<string, SandboxEntry>();
         foreach (var sandbox in ready)
         {
-            var entry = await DescribeSandboxAsync(sandbox, problems, ct).ConfigureAwait(false);
-            if (entry != null) sandboxes.Add(entry);
+            var entry = _knownSandboxes.GetValueOrDefault(sandbox.Id) ?? await DescribeSandboxAsync(sandbox, problems, ct).ConfigureAwait(false);
+            if (entry != null) sandboxes[sandbox.Id] = entry;
         }
-        var podsBySandbox = sandboxes.ToDictionary(s => s.SandboxId, s => s.Pod);
+        var podsBySandbox = sandboxes.Values.ToDictionary(s => s.SandboxId, s => s.Pod);
         // A sandbox that is ready but whose netns we could not read still names its containers' pod.
         foreach (var s in ready)
             podsBySandbox.TryAdd(s.Id, ToPod(s.Metadata));
 
-        var containers = new List<ContainerEntry>();
+        var containers = new Dictionary<string, ContainerEntry>();
         foreach (var container in await client.ListRunningContainersAsync(ct).ConfigureAwait(false))
         {
             if (!podsBySandbox.TryGetValue(container.PodSandboxId, out var pod)) continue;   // sandbox went away meanwhile
-            var entry = await DescribeContainerAsync(container, pod, problems, ct).ConfigureAwait(false);
-            if (entry != null) containers.Add(entry);
+            var entry = _knownContainers.GetValueOrDefault(container.Id) is { CgroupId: not 0 } known
+                ? known
+                : await DescribeContainerAsync(container, pod, problems, ct).ConfigureAwait(false);
+            if (entry != null) containers[container.Id] = entry;
         }
 
         // The sandbox (pause) process has a cgroup too; map it to the pod with an empty container name.
-        foreach (var s in sandboxes)
-            if (cgroups.IdOfPid(s.Pid) is { } sandboxCgroup)
-                containers.Add(new ContainerEntry(new ContainerIdentity(s.Pod, "", s.SandboxId), s.SandboxId, s.Pid, sandboxCgroup.Id, sandboxCgroup.Path));
+        foreach (var s in sandboxes.Values)
+        {
+            var key = "sandbox/" + s.SandboxId;
+            if (_knownContainers.GetValueOrDefault(key) is { } known) containers[key] = known;
+            else if (cgroups.IdOfPid(s.Pid) is { } sandboxCgroup)
+                containers[key] = new ContainerEntry(new ContainerIdentity(s.Pod, "", s.SandboxId), s.SandboxId, s.Pid, sandboxCgroup.Id, sandboxCgroup.Path);
+        }
 
-        return new CriSnapshot(DateTimeOffset.UtcNow, $"{version.RuntimeName} {version.RuntimeVersion}", sandboxes, containers, problems);
+        _knownSandboxes = sandboxes;
+        _knownContainers = containers;
+        return new CriSnapshot(DateTimeOffset.UtcNow, $"{version.RuntimeName} {version.RuntimeVersion}",
+            sandboxes.Values.ToList(), containers.Values.ToList(), problems);
     }
 
     private async Task<SandboxEntry?> DescribeSandboxAsync(PodSandbox sandbox, List<string> problems, CancellationToken ct)
@@ -50,6 +67,7 @@ public sealed class CriInventory(CriClient client, CgroupIds cgroups)
         PodSandboxStatusResponse status;
         try
         {
+            StatusCalls++;
             status = await client.SandboxStatusAsync(sandbox.Id, ct).ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
@@ -76,6 +94,7 @@ public sealed class CriInventory(CriClient client, CgroupIds cgroups)
         ContainerStatusResponse status;
         try
         {
+            StatusCalls++;
             status = await client.ContainerStatusAsync(container.Id, ct).ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)

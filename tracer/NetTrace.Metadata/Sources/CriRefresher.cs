@@ -19,6 +19,7 @@ public sealed class CriRefresher : IAsyncDisposable
     private DateTimeOffset _lastGood = DateTimeOffset.MinValue;
 
     public CriClient Client { get; }
+    public CriInventory Inventory => _inventory;
     public long Refreshes { get; private set; }
     public long Failures { get; private set; }
     public string? LastError { get; private set; }
