@@ -24,7 +24,9 @@ public static class Program
         root.Subcommands.Add(LabCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(TraceCommand.Create());
+        root.Subcommands.Add(ProbeCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 }

@@ -1,34 +1,47 @@
 using System.Diagnostics;
+using System.Text.Json;
+using Xunit;
 
 namespace NetTrace.Tracer.Tests.Kernel;
 
-/// <summary>What `bpftool link list` shows: used to prove nothing of ours stays attached.</summary>
+/// <summary>Evidence that links come and go: this process's link fds (/proc/self/fdinfo) and the system-wide
+/// list (`bpftool link list`). Other processes may trace at the same time, so tests compare link ids, not names.</summary>
 internal static class BpfLinks
 {
-    /// <summary>Program names of every BPF link in the system.</summary>
-    public static List<string> ProgramNames()
+    /// <summary>Ids of the BPF links this process holds open.</summary>
+    public static HashSet<int> OwnLinkIds() => FdinfoIds("link_id:");
+
+    /// <summary>Ids of the BPF programs this process holds open (loaded objects).</summary>
+    public static HashSet<int> OwnProgramIds() => FdinfoIds("prog_id:", excludeIfHas: "link_id:");
+
+    private static HashSet<int> FdinfoIds(string key, string? excludeIfHas = null)
+    {
+        var ids = new HashSet<int>();
+        foreach (var f in Directory.EnumerateFiles("/proc/self/fdinfo"))
+        {
+            string[] lines;
+            try { lines = File.ReadAllLines(f); }
+            catch (IOException) { continue; } // fd closed meanwhile
+            if (excludeIfHas != null && lines.Any(l => l.StartsWith(excludeIfHas))) continue;
+            var line = lines.FirstOrDefault(l => l.StartsWith(key));
+            if (line != null) ids.Add(int.Parse(line[key.Length..].Trim()));
+        }
+        return ids;
+    }
+
+    /// <summary>Ids of every BPF link in the system.</summary>
+    public static HashSet<int> SystemLinkIds()
     {
         var psi = new ProcessStartInfo("bpftool", "-j link list") { RedirectStandardOutput = true, RedirectStandardError = true };
         using var p = Process.Start(psi)!;
         var json = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         if (p.ExitCode != 0) throw new InvalidOperationException("bpftool link list failed: " + p.StandardError.ReadToEnd());
-        var ids = System.Text.Json.JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "[]" : json).RootElement
-            .EnumerateArray().Select(l => l.GetProperty("prog_id").GetInt32()).ToList();
-        var names = new List<string>();
-        foreach (var id in ids)
-        {
-            var q = Process.Start(new ProcessStartInfo("bpftool", $"-j prog show id {id}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var pj = q.StandardOutput.ReadToEnd();
-            q.WaitForExit();
-            if (q.ExitCode != 0) continue; // went away meanwhile
-            var doc = System.Text.Json.JsonDocument.Parse(pj).RootElement;
-            if (doc.TryGetProperty("name", out var n)) names.Add(n.GetString() ?? "");
-        }
-        return names;
+        return JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "[]" : json).RootElement
+            .EnumerateArray().Select(l => l.GetProperty("id").GetInt32()).ToHashSet();
     }
-
-    /// <summary>Our programs' names as the kernel stores them (truncated to 15 characters).</summary>
-    public static bool IsOurs(string kernelName) =>
-        new[] { "tcpconnect_", "tcpsendmsg_", "icmpecho_", "drops_", "softirqs_", "capprobe_" }.Any(kernelName.StartsWith);
 }
+
+/// <summary>Tests that count this process's BPF links run alone, after the parallel ones.</summary>
+[CollectionDefinition("kernel-bpf", DisableParallelization = true)]
+public sealed class KernelBpfCollection;

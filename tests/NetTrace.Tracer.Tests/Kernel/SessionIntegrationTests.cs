@@ -23,16 +23,17 @@ public sealed class SessionIntegrationTests
     {
         Privileged.Require("root + BPF");
         Privileged.RequireTool("bpftool");
-        Assert.DoesNotContain(BpfLinks.ProgramNames(), BpfLinks.IsOurs);
+        Assert.Empty(BpfLinks.OwnLinkIds());
         var sink = new CollectingSink();
         var session = StartAll(sink);
+        HashSet<int> ours;
         try
         {
             Assert.Equal(5, session.Plan.Count);
             Assert.Empty(session.Unavailable);
-            var attached = BpfLinks.ProgramNames().Where(BpfLinks.IsOurs).ToList();
-            int expected = session.Plan.Sum(p => p.ChosenAttachments.Count());
-            Assert.Equal(expected, attached.Count);
+            ours = BpfLinks.OwnLinkIds();
+            Assert.Equal(session.Plan.Sum(p => p.ChosenAttachments.Count()), ours.Count);
+            Assert.Subset(BpfLinks.SystemLinkIds(), ours); // the kernel lists every one of them
             // This kernel has neither kprobes nor fentry: every choice is tp_btf, tracepoint or raw_tracepoint.
             foreach (var h in session.Plan.SelectMany(p => p.Hooks).Where(h => h.Chosen != null))
                 Assert.Contains(h.Chosen!.Kind, new[] { AttachKind.TpBtf, AttachKind.Tracepoint, AttachKind.RawTracepoint });
@@ -42,7 +43,9 @@ public sealed class SessionIntegrationTests
             session.Dispose();
         }
         session.Dispose(); // idempotent
-        Assert.DoesNotContain(BpfLinks.ProgramNames(), BpfLinks.IsOurs);
+        Assert.Empty(BpfLinks.OwnLinkIds());
+        Assert.Empty(BpfLinks.OwnProgramIds());
+        Assert.Empty(BpfLinks.SystemLinkIds().Intersect(ours));
         Assert.Throws<ObjectDisposedException>(() => session.Poll(0));
     }
 

@@ -58,7 +58,9 @@ public sealed class ProbePlannerTests
         }
         var state = ProbePlanner.Choose(caps, ProbeCatalog.TcpConnect).Hooks[0];
         Assert.Contains(state.Rejected, r => r.Candidate.Kind == AttachKind.Kprobe && r.Reason.Contains("kprobes unavailable"));
-        Assert.Contains(state.Rejected, r => r.Candidate.Kind == AttachKind.Tracepoint && r.Reason.StartsWith("lower preference"));
+        Assert.Contains(state.Rejected, r => r.Candidate.Kind == AttachKind.Tracepoint && r.Reason.StartsWith("tracefs not mounted"));
+        var withTracefs = ProbePlanner.Choose(SimulatedKernels.Full with { FentryAvailable = false, KprobesAvailable = false }, ProbeCatalog.TcpConnect).Hooks[0];
+        Assert.Contains(withTracefs.Rejected, r => r.Candidate.Kind == AttachKind.Tracepoint && r.Reason == "lower preference than tp_btf inet_sock_set_state");
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class LibbpfException : Exception
         : base(Compose(operation, errno, log))
     {
         Operation = operation;
-        Errno = errno;
+        Errno = Math.Abs(errno);
         LibbpfMessage = Describe(errno);
         Log = log;
     }

@@ -26,15 +26,12 @@ public static class ProbePlanner
             var rejected = new List<Rejection>();
             foreach (var c in hook.Candidates)
             {
-                if (chosen != null)
-                {
-                    rejected.Add(new Rejection(c, $"lower preference than {chosen.Describe()}"));
-                    continue;
-                }
                 var why = disabled != null && disabled.Contains(c.Kind)
                     ? $"{AttachCandidate.KindName(c.Kind)} disabled by option"
                     : WhyNot(caps, c);
-                if (why == null) chosen = c;
+                // Candidates after the choice are reported with their own problem if they have one.
+                if (chosen != null) rejected.Add(new Rejection(c, why ?? $"lower preference than {chosen.Describe()}"));
+                else if (why == null) chosen = c;
                 else rejected.Add(new Rejection(c, why));
             }
             hooks.Add(new HookPlan(hook, chosen, rejected));

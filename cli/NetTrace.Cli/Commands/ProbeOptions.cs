@@ -1,0 +1,6 @@
+namespace NetTrace.Cli.Commands;
+
+public sealed record ProbeOptions
+{
+    public bool Json { get; init; }
+}
