@@ -13,10 +13,12 @@ cd "$(dirname "$0")/.."
 #   containerd runc containernetworking-plugins                          -> real CRI in metadata tests
 #   libc6-dev                                                            -> gcc -static for the tests' pause image (libc.a)
 #   chromium fonts-dejavu-core libfontconfig1                            -> browser test of the HTML report, chart fonts
+#   time python3                                                         -> bench/analyzer-bench.sh (/usr/bin/time -v for peak RSS, its report)
 PKGS=(clang llvm libbpf-dev bpftool linux-libc-dev libelf-dev zlib1g-dev libbpf1
       libpcap0.8 libpcap-dev iproute2 iptables nftables conntrack
       tshark bpftrace containerd runc containernetworking-plugins libc6-dev
-      chromium fonts-dejavu-core libfontconfig1 procps gcc make tcpdump iputils-ping)
+      chromium fonts-dejavu-core libfontconfig1 procps gcc make tcpdump iputils-ping
+      time python3)
 
 missing=()
 for p in "${PKGS[@]}"; do
