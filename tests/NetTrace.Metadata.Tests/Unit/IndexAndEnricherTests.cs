@@ -43,6 +43,19 @@ public sealed class IndexAndEnricherTests
     }
 
     [Fact]
+    public void Pods_are_found_by_name_prefix_and_namespace_for_trace_filters()
+    {
+        var index = new MetadataIndex();
+        var web2 = new PodIdentity("web-2", "shop", "u-web2");
+        index.ApplyCri(Snapshot((Web, 11, "10.88.0.5"), (web2, 12, "10.88.0.7"), (Db, 13, "10.88.0.6")));
+        Assert.Equal([11UL, 12UL], index.FindPods("web-*", "shop").Select(s => s.NetnsInode).Order());
+        Assert.Equal([13UL], index.FindPods(null, "data").Select(s => s.NetnsInode));
+        Assert.Equal([12UL], index.FindPods("web-2", null).Select(s => s.NetnsInode));
+        Assert.Empty(index.FindPods("web", "shop"));        // exact unless '*'
+        Assert.Equal(3, index.FindPods(null, null).Count);
+    }
+
+    [Fact]
     public void Cgroup_ids_map_to_containers_and_zero_ids_are_not_indexed()
     {
         var index = new MetadataIndex();

@@ -53,6 +53,18 @@ public sealed class MetadataIndex : IMetadataResolver
 
     public PodIdentity? ResolveNetns(ulong inode) => _cri.ByNetns.GetValueOrDefault(inode);
 
+    /// <summary>
+    /// The ready sandboxes of this node whose pod matches (for `--pod` / `--namespace` filters: their netns inodes
+    /// go to the kernel filter). A null or empty argument matches any; a name ending in '*' matches a prefix
+    /// (pods of a Deployment: "checkout-*").
+    /// </summary>
+    public IReadOnlyList<SandboxEntry> FindPods(string? name, string? @namespace) =>
+        _cri.Snapshot.Sandboxes.Where(s => Matches(s.Pod.Name, name) && Matches(s.Pod.Namespace, @namespace)).ToList();
+
+    private static bool Matches(string value, string? pattern) =>
+        string.IsNullOrEmpty(pattern) ||
+        (pattern.EndsWith('*') ? value.StartsWith(pattern[..^1], StringComparison.Ordinal) : value == pattern);
+
     public ContainerIdentity? ResolveCgroup(ulong id) => _cri.ByCgroup.GetValueOrDefault(id);
 
     public IpOwner? ResolveIp(IPAddress address)
