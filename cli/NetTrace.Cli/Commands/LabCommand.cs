@@ -26,6 +26,7 @@ public static class LabCommand
         var randomFully = new Option<bool>("--random-fully") { Description = "Add --random-fully to the MASQUERADE rule (the fix): the race should disappear." };
         var ephemeral = new Option<bool>("--ephemeral-ports") { Description = "Let the kernel choose source ports (ordinary traffic) instead of forcing equal ones." };
         var captureDir = new Option<DirectoryInfo?>("--capture-dir") { Description = "Capture pre-NAT (bridge, pod side) and post-NAT (node uplink) traffic into DIR/pre.pcap and DIR/post.pcap." };
+        var trace = new Option<bool>("--trace") { Description = "Run the conntrack NAT eBPF probe in the node namespace during the race: every clash drop with the pod that lost and the connection that won." };
         var json = CommonOptions.Json();
         var cmd = new Command("snat-race",
             "Reproduce the netfilter SNAT port race: sporadic 1 s connects from pods to an external service.\n\n" +
@@ -48,13 +49,14 @@ public static class LabCommand
             "  nettrace lab snat-race                               # 500 rounds, 2 pods, plain MASQUERADE\n" +
             "  nettrace lab snat-race --random-fully                # the fix: no failed inserts, no 1 s connects\n" +
             "  nettrace lab snat-race --rounds 200 --capture-dir /tmp/sr && nettrace analyze /tmp/sr/pre.pcap /tmp/sr/post.pcap\n" +
+            "  nettrace lab snat-race --trace                       # also watch the race in the kernel (eBPF)\n" +
             "  nettrace lab snat-race --json > race.json");
-        foreach (var o in new Option[] { pods, rounds, randomFully, ephemeral, captureDir, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { pods, rounds, randomFully, ephemeral, captureDir, trace, json }) cmd.Options.Add(o);
         cmd.SetAction((pr, ct) =>
         {
             var options = new LabSnatRaceOptions(
                 new SnatRaceOptions(pr.GetValue(pods), pr.GetValue(rounds), pr.GetValue(randomFully), pr.GetValue(ephemeral),
-                    pr.GetValue(captureDir)?.FullName),
+                    pr.GetValue(captureDir)?.FullName) { Trace = pr.GetValue(trace) },
                 pr.GetValue(json));
             return new LabSnatRaceHandler(options, Console.Out, Console.Error).RunAsync(ct);
         });

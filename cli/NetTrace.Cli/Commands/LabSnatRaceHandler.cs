@@ -35,7 +35,7 @@ public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter st
             stderr.WriteLine("interrupted; the lab's namespaces were removed");
             return Program.ExitFailed;
         }
-        catch (Exception e) when (e is LabException or NetnsException or ConntrackUnavailableException)
+        catch (Exception e) when (e is LabException or NetnsException or ConntrackUnavailableException or NetTrace.Tracer.Libbpf.LibbpfException)
         {
             stderr.WriteLine($"lab failed: {e.Message}");
             return Program.ExitFailed;
@@ -67,6 +67,15 @@ public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter st
                 : "  counts match: every failed conntrack insert cost one connect a 1 s SYN retransmit");
         foreach (var c in r.Captures)
             stdout.WriteLine($"  capture {c.Role}: {c.Path} ({c.Packets?.ToString() ?? "?"} packets on {c.Interface}, {c.KernelDrops?.ToString() ?? "?"} dropped by kernel)");
+        if (r.Live is { } live)
+        {
+            stdout.WriteLine($"  eBPF conntrack NAT probe: {live.NewConnections} new connections translated, {live.Clashes.Count} clash drops " +
+                             $"({live.Clashes.Count(c => c.Winner != null)} with the winner seen), {live.LostEvents} events lost, confidence {live.Confidence:F2}");
+            foreach (var c in live.Clashes.Take(3))
+                stdout.WriteLine($"    lost: {c.Loser.Inner} -> {c.Loser.Remote} as {c.Loser.Outer}" +
+                                 (c.Winner is { } w ? $"; taken {c.GapMicros:F0} µs earlier by {w.Inner} (cpu {w.Cpu} vs {c.Loser.Cpu})" : ""));
+            if (live.Clashes.Count > 3) stdout.WriteLine($"    ... {live.Clashes.Count - 3} more");
+        }
         if (r.InsertFailed > 0 && !o.RandomFully)
             stdout.WriteLine("  fix: add --random-fully to the MASQUERADE rule (try: nettrace lab snat-race --random-fully)");
         stdout.WriteLine($"  elapsed {r.Elapsed.TotalSeconds:F1} s; lab namespaces removed");
@@ -84,6 +93,12 @@ public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter st
             slowPerPod = r.SlowPerPod.ToDictionary(k => $"pod{k.Key}", k => k.Value),
             conntrack = new { insertFailed = d.InsertFailed, drop = d.Drop, clashResolve = d.ClashResolve, earlyDrop = d.EarlyDrop },
             countsMatch = r.CountsMatch,
+            live = r.Live is { } l ? new
+            {
+                newConnections = l.NewConnections, clashDrops = l.Clashes.Count, withWinner = l.Clashes.Count(c => c.Winner != null),
+                lostEvents = l.LostEvents, confidence = l.Confidence,
+                clashes = l.Clashes.Select(c => new { loser = c.Loser.Inner.ToString(), remote = c.Loser.Remote.ToString(), outer = c.Loser.Outer.ToString(), winner = c.Winner?.Inner.ToString(), gapMicros = c.GapMicros }),
+            } : null,
             captures = r.Captures,
             elapsedSeconds = Math.Round(r.Elapsed.TotalSeconds, 3),
             slow = r.Connects.Where(c => c.Slow).Select(c => new { pod = c.Pod, round = c.Round, client = c.Client, start = c.StartUnixSeconds, latency = c.LatencySeconds, error = c.Error }),

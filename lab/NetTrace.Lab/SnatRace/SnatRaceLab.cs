@@ -37,6 +37,8 @@ public static class SnatRaceLab
             Warmup(topo, server, ct);
 
             var nodeNs = topo.NetnsPath(names.Node);
+            using var live = o.Trace ? new LiveNatTrace(nodeNs) : null;
+            if (live != null) progress.WriteLine($"conntrack NAT probe attached in the node namespace (POST_ROUTING priority {live.Priority}, clash drops via kfree_skb)");
             var before = ConntrackStats.Read(nodeNs);
             progress.WriteLine($"racing {o.Rounds} rounds x {o.Pods} pods ({(o.EphemeralPorts ? "kernel-chosen source ports" : "equal source ports, released together")})");
             var clients = new RaceClients(topo, server, o.Rounds, o.BasePort, o.EphemeralPorts);
@@ -47,6 +49,12 @@ public static class SnatRaceLab
             }, ct), CancellationToken.None);
             ct.ThrowIfCancellationRequested();
             var after = ConntrackStats.Read(nodeNs);
+            SnatClashReport? joined = null;
+            if (live != null)
+            {
+                var (events, lost) = live.Stop();
+                joined = SnatClashJoiner.Join(events, after.Since(before), lost);
+            }
 
             // Let the last handshakes' ACKs and RSTs reach the capture before it stops.
             if (captures.Count > 0) await Task.Delay(200, CancellationToken.None);
@@ -59,7 +67,7 @@ public static class SnatRaceLab
             return new SnatRaceResult
             {
                 Options = o, NatRule = topo.NatRule, NodeNetns = names.Node, Connects = samples,
-                Conntrack = after.Since(before), Captures = files, Elapsed = sw.Elapsed,
+                Conntrack = after.Since(before), Captures = files, Elapsed = sw.Elapsed, Live = joined,
             };
         }
         finally

@@ -18,6 +18,9 @@ public sealed record SnatRaceOptions(
     /// retransmit (3 s after the first SYN) and slack.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>Run the conntrack NAT eBPF probe in the node namespace during the race and join its clash drops.</summary>
+    public bool Trace { get; init; }
+
     public void Validate()
     {
         if (Pods is < 2 or > 8) throw new ArgumentException("--pods must be between 2 and 8 (a race needs two)");

@@ -13,6 +13,8 @@ public sealed record SnatRaceResult
     public required ConntrackDelta Conntrack { get; init; }
     public IReadOnlyList<CaptureFile> Captures { get; init; } = [];
     public required TimeSpan Elapsed { get; init; }
+    /// <summary>With --trace: what the conntrack NAT probe saw, joined (clash drops, their winners, the counters).</summary>
+    public SnatClashReport? Live { get; init; }
 
     public int SlowConnects => Connects.Count(c => c.Slow);
     public int FailedConnects => Connects.Count(c => c.Error != null);
