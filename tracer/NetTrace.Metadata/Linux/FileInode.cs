@@ -24,9 +24,7 @@ internal static partial class FileInode
         if (pid <= 0) return null;
         try
         {
-            var target = File.ResolveLinkTarget($"/proc/{pid}/ns/net", returnFinalTarget: false)?.LinkTarget
-                         ?? new FileInfo($"/proc/{pid}/ns/net").LinkTarget;
-            return ParseNsLink(target);
+            return ParseNsLink(new FileInfo($"/proc/{pid}/ns/net").LinkTarget);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
