@@ -19,7 +19,7 @@ public sealed record AnalyzeSettings
 
 /// <summary>Progress of a run, for a progress line on stderr.</summary>
 public readonly record struct AnalyzeProgress(
-    string Path, int FileIndex, int FileCount, long BytesRead, long TotalBytes, long Packets, TimeSpan Elapsed)
+    string Path, int FileIndex, int FileCount, long BytesRead, long TotalBytes, long Packets, TimeSpan Elapsed, bool Final = false)
 {
     public double PacketsPerSecond => Elapsed.TotalSeconds > 0 ? Packets / Elapsed.TotalSeconds : 0;
 }

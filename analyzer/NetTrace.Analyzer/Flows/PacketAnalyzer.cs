@@ -25,6 +25,8 @@ internal sealed class PacketAnalyzer
     private int _order;
     private long _nowNs;
     private long _sinceSweep;
+    private long _lastSweepNs;
+    private readonly long _sweepIntervalNs;
     private int _listedMalformed;
     private long _firstCutFrame = -1;
     private long _cut;
@@ -35,6 +37,7 @@ internal sealed class PacketAnalyzer
         _acc = acc;
         _settings = settings;
         _echoes = new EchoTracker(source);
+        _sweepIntervalNs = (long)Math.Max(1, settings.ClosedFlowTimeout.TotalNanoseconds / 2);
     }
 
     public long Frames { get; private set; }
@@ -49,7 +52,11 @@ internal sealed class PacketAnalyzer
         long ns = f.TimestampNs;
         FirstNs ??= ns;
         LastNs = ns;
-        if (ns > _nowNs) _nowNs = ns;
+        if (ns > _nowNs)
+        {
+            if (_nowNs == 0) _lastSweepNs = ns;
+            _nowNs = ns;
+        }
 
         PacketDecoder.Decode(f.LinkType, f.Data, ref _p);
         if (_p.CutBySnaplen && f.Data.Length >= f.OriginalLength)
@@ -72,7 +79,8 @@ internal sealed class PacketAnalyzer
                 Icmp(f);
                 break;
         }
-        if (++_sinceSweep >= SweepEvery) Sweep();
+        // Sweep every 64K packets, or sooner when capture time has moved on by half the closed-flow timeout.
+        if (++_sinceSweep >= SweepEvery || (_sinceSweep >= 1024 && _nowNs - _lastSweepNs > _sweepIntervalNs)) Sweep();
     }
 
     private void Count(in RawFrame f)
@@ -162,6 +170,7 @@ internal sealed class PacketAnalyzer
     private void Sweep()
     {
         _sinceSweep = 0;
+        _lastSweepNs = _nowNs;
         long idle = (long)_settings.FlowIdleTimeout.TotalNanoseconds;
         long closedIdle = (long)_settings.ClosedFlowTimeout.TotalNanoseconds;
         foreach (var (key, e) in _flows)

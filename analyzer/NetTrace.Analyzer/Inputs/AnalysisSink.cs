@@ -52,13 +52,13 @@ public sealed class AnalysisSink
     public void AddCounts(CaptureSummary s) => _acc.Add(s);
 
     /// <summary>Call every few thousand records; reports at most four times a second.</summary>
-    public void ReportProgress(long bytesRead, long totalBytes, long records)
+    public void ReportProgress(long bytesRead, long totalBytes, long records, bool final = false)
     {
         if (_progress is null) return;
         long now = _clock.ElapsedTicks;
-        if (now - _lastReportTicks < Stopwatch.Frequency / 4) return;
+        if (!final && now - _lastReportTicks < Stopwatch.Frequency / 4) return;
         _lastReportTicks = now;
-        _progress.Report(new AnalyzeProgress(Path, _fileIndex, _fileCount, bytesRead, totalBytes, records, _clock.Elapsed));
+        _progress.Report(new AnalyzeProgress(Path, _fileIndex, _fileCount, bytesRead, totalBytes, records, _clock.Elapsed, final));
     }
 
     internal void Complete() => _packets.Complete();

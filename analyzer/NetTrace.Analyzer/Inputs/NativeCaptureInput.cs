@@ -41,7 +41,7 @@ public static class PacketPump
         foreach (var p in source.Problems) sink.AddProblem(p);
         if (cancelled)
             sink.AddProblem(new InputProblem(sink.Path, ProblemSeverity.Warning, $"cancelled after frame {frames}; the rest of the file was not read", frames, source.Position));
-        sink.ReportProgress(source.Position, source.Length, frames);
+        sink.ReportProgress(source.Position, source.Length, frames, final: true);
         return new SourceInfo(
             sink.Path,
             source.Format,

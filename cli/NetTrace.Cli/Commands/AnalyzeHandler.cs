@@ -84,12 +84,12 @@ public static class AnalyzeHandler
     private sealed class StderrProgress(TextWriter stderr, bool terminal, TimeSpan after) : IProgress<AnalyzeProgress>
     {
         private bool _drawn;
-        private TimeSpan _lastLine = TimeSpan.MinValue;
+        private TimeSpan? _lastLine;
 
         public void Report(AnalyzeProgress p)
         {
             if (p.Elapsed < after) return;
-            if (!terminal && p.Elapsed - _lastLine < TimeSpan.FromSeconds(1)) return;
+            if (!terminal && !p.Final && _lastLine is { } last && p.Elapsed - last < TimeSpan.FromSeconds(1)) return;
             _lastLine = p.Elapsed;
             string pct = p.TotalBytes > 0 ? $" ({100.0 * p.BytesRead / p.TotalBytes:0}%)" : "";
             string line = string.Create(CultureInfo.InvariantCulture,
