@@ -200,20 +200,19 @@ int BPF_PROG(tcpconnect_retransmit_btf, const struct sock *sk)
 	return on_retransmit(sk);
 }
 
-/* Kernels before 6.x named this tracepoint's record tcp_event_sk_skb; CO-RE picks whichever exists. */
-struct trace_event_raw_tcp_event_sk_skb___old {
+/* The record of tcp:tcp_retransmit_skb was "tcp_event_sk_skb" before 6.x and "tcp_retransmit_skb" since; both
+ * begin with trace_entry, skbaddr, skaddr. A fixed layout (no CO-RE) serves both: choosing between two CO-RE
+ * structs made clang add a variable offset to ctx, which the verifier refuses. */
+struct tcp_retransmit_skb_record {
+	struct trace_entry ent;
+	const void *skbaddr;
 	const void *skaddr;
-} __attribute__((preserve_access_index));
+};
 
 SEC("tracepoint/tcp/tcp_retransmit_skb")
-int tcpconnect_retransmit_tp(void *ctx)
+int tcpconnect_retransmit_tp(struct tcp_retransmit_skb_record *ctx)
 {
-	const void *sk;
-	if (bpf_core_type_exists(struct trace_event_raw_tcp_retransmit_skb))
-		sk = ((struct trace_event_raw_tcp_retransmit_skb *)ctx)->skaddr;
-	else
-		sk = ((struct trace_event_raw_tcp_event_sk_skb___old *)ctx)->skaddr;
-	return on_retransmit(sk);
+	return on_retransmit((const struct sock *)ctx->skaddr);
 }
 
 /* --- reset (optional) --- */

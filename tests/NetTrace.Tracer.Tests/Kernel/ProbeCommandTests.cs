@@ -27,7 +27,10 @@ public sealed class ProbeCommandTests
         Assert.Equal("6.8.0-generic", root.GetProperty("kernel").GetProperty("release").GetString());
         Assert.Equal("1.4", root.GetProperty("kernel").GetProperty("libbpf").GetProperty("version").GetString());
         Assert.False(root.GetProperty("kernel").GetProperty("fentry").GetProperty("available").GetBoolean());
-        Assert.Equal(0, root.GetProperty("metadataSources").GetArrayLength());
+        // Pod metadata sources are always reported (answered or not, with the reason).
+        var sources = root.GetProperty("metadataSources").EnumerateArray().ToList();
+        Assert.Contains(sources, m => m.GetProperty("name").GetString()!.StartsWith("CRI ") && m.GetProperty("detail").GetString()!.Length > 0);
+        Assert.Contains(sources, m => m.GetProperty("name").GetString()!.StartsWith("apiserver"));
         var tcp = root.GetProperty("probes").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "tcpconnect");
         var state = tcp.GetProperty("hooks").EnumerateArray().First();
         Assert.Equal("kprobe", state.GetProperty("chosen").GetProperty("kind").GetString());

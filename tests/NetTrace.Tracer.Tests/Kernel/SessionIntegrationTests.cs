@@ -186,6 +186,54 @@ public sealed class SessionIntegrationTests
     }
 
     [Fact]
+    public void The_classic_tracepoint_and_raw_tracepoint_programs_load_attach_and_see_traffic_too()
+    {
+        Privileged.Require("root + BPF");
+        Privileged.RequireTool("ping");
+        PrivateTracefs.Run(() =>
+        {
+            var sink = new CollectingSink();
+            using var session = TraceSession.Start(new TraceSessionOptions
+            {
+                DisabledAttachKinds = new HashSet<AttachKind> { AttachKind.TpBtf },
+                SoftirqThreshold = TimeSpan.FromMicroseconds(1),
+            }, sink);
+            foreach (var h in session.Plan.SelectMany(p => p.Hooks))
+                Assert.Contains(h.Chosen!.Kind, new[] { AttachKind.Tracepoint, AttachKind.RawTracepoint });
+            Assert.Equal(AttachKind.RawTracepoint, session.Plan.Single(p => p.Probe.Kind == ProbeKinds.IcmpEcho).Hooks[0].Chosen!.Kind);
+
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            int openPort = ((IPEndPoint)listener.LocalEndpoint).Port, closedPort = FreePort();
+            using (var ok = new TcpClient(AddressFamily.InterNetwork))
+            {
+                ok.Connect(IPAddress.Loopback, openPort);
+                ok.GetStream().Write(new byte[100]);
+            }
+            using (var refused = new TcpClient(AddressFamily.InterNetwork))
+                Assert.Throws<SocketException>(() => refused.Connect(IPAddress.Loopback, closedPort));
+            using (var ping = Process.Start(new ProcessStartInfo("ping", "-c 2 -i 0.2 -W 1 127.0.0.1") { RedirectStandardOutput = true })!)
+                ping.WaitForExit(10_000);
+
+            CollectingSink.PollUntil(session, () =>
+                sink.Connects.Any(c => c.Kind == TcpConnectKind.Established && c.DestinationPort == openPort) &&
+                sink.Connects.Any(c => c.Kind == TcpConnectKind.Refused && c.DestinationPort == closedPort) &&
+                sink.Drops.Any(d => d.DestinationPort == closedPort && d.Reason == "NO_SOCKET") &&
+                sink.Echoes.Count(e => e.Destination.Equals(IPAddress.Loopback)) >= 2 &&
+                sink.Softirqs.Count > 0, TimeSpan.FromSeconds(5));
+
+            Assert.Contains(sink.Connects, c => c.Kind == TcpConnectKind.Established && c.DestinationPort == openPort && c.SourcePort != 0);
+            Assert.Contains(sink.Connects, c => c.Kind == TcpConnectKind.Refused && c.DestinationPort == closedPort && c.ResetSeen);
+            Assert.Contains(sink.Drops, d => d.DestinationPort == closedPort && d.Reason == "NO_SOCKET");
+            Assert.Equal(2, sink.Echoes.Count(e => e.Destination.Equals(IPAddress.Loopback)));
+            Assert.All(sink.Echoes, e => Assert.Equal(ExecContext.Softirq, e.Context));
+            Assert.NotEmpty(sink.Softirqs);
+            Assert.True(session.ReadSoftirqHistograms().Sum(h => (long)h.RunCount) > 0);
+            Assert.Contains(session.ReadSendStats(), s => s.Pid == Environment.ProcessId && s.DestinationPort == openPort && s.Bytes == 100);
+        });
+    }
+
+    [Fact]
     public void A_sink_exception_stops_the_poll_and_surfaces_on_the_managed_side()
     {
         Privileged.Require("root + BPF");

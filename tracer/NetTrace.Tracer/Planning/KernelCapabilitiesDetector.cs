@@ -134,7 +134,9 @@ public static partial class KernelCapabilitiesDetector
     {
         try
         {
-            foreach (var line in File.ReadLines("/proc/mounts"))
+            // thread-self: a thread may have its own mount namespace (libbpf resolves tracepoint ids on this thread).
+            var mounts = File.Exists("/proc/thread-self/mounts") ? "/proc/thread-self/mounts" : "/proc/self/mounts";
+            foreach (var line in File.ReadLines(mounts))
             {
                 var f = line.Split(' ');
                 if (f.Length < 3) continue;
