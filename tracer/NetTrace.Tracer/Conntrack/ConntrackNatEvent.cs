@@ -26,7 +26,8 @@ public sealed record ConntrackNatEvent(
     IPEndPoint Outer,
     uint Status)
 {
-    public bool Translated => !Inner.Equals(Outer);
+    /// <summary>SNAT changed the source port (MASQUERADE keeps it when it is free: a remap means it was taken).</summary>
+    public bool PortRemapped => Inner.Port != Outer.Port;
     public string ProtocolName => Protocol switch { 6 => "tcp", 17 => "udp", 1 => "icmp", 58 => "icmpv6", _ => Protocol.ToString() };
     public override string ToString() => $"{Kind} {ProtocolName} {Inner} -> {Remote} as {Outer} (cpu {Cpu})";
 }

@@ -12,7 +12,7 @@ public sealed record SnatClash(ConntrackNatEvent Loser, ConntrackNatEvent? Winne
 public sealed record SnatClashReport(
     IReadOnlyList<SnatClash> Clashes,
     long NewConnections,
-    long Translated,
+    long PortRemapped,
     long? InsertFailed,
     long? Drop,
     ulong LostEvents,
@@ -55,7 +55,7 @@ public static class SnatClashJoiner
             : 0.6 + (clashes.Count(c => c.Winner != null) == clashes.Count ? 0.2 : 0)
                   + (failed == clashes.Count ? 0.15 : 0);
         if (lostEvents > 0) confidence *= 0.8;
-        return new SnatClashReport(clashes, news.Count, news.Count(n => n.Translated), failed, counters?.Drop, lostEvents,
+        return new SnatClashReport(clashes, news.Count, news.Count(n => n.PortRemapped), failed, counters?.Drop, lostEvents,
             Math.Round(confidence, 2));
     }
 }
