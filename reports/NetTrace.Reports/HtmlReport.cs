@@ -52,7 +52,15 @@ public static class HtmlReport
     public static void Render(AnalysisResult result, TextWriter w, HtmlReportOptions options)
     {
         var h = new HtmlWriter(w);
-        var d = new ReportData(result);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Timed(string part, Action render)
+        {
+            clock.Restart();
+            render();
+            options.OnTiming?.Invoke(part, clock.Elapsed);
+        }
+        ReportData d = null!;
+        Timed("series and percentiles", () => d = new ReportData(result));
         var generated = options.GeneratedAt ?? DateTimeOffset.UtcNow;
 
         h.Raw("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -70,12 +78,12 @@ public static class HtmlReport
                     (result.Sources.Count > 5 ? $" and {result.Sources.Count - 5} more" : ""), "sub");
         h.Raw("</header>\n<main>\n");
 
-        SourcesSection.Write(h, d);
-        FindingsSection.Write(h, d);
-        LatencySection.WriteOverTime(h, d, options);
-        LatencySection.WritePercentiles(h, d, options);
-        RetransmitSection.Write(h, d, options);
-        WorstSection.Write(h, d, options);
+        Timed("sources", () => SourcesSection.Write(h, d));
+        Timed("findings", () => FindingsSection.Write(h, d));
+        Timed("latency over time", () => LatencySection.WriteOverTime(h, d, options));
+        Timed("percentiles and histograms", () => LatencySection.WritePercentiles(h, d, options));
+        Timed("SYN retransmissions", () => RetransmitSection.Write(h, d, options));
+        Timed("worst flows and connections", () => WorstSection.Write(h, d, options));
 
         h.Raw("</main>\n</body>\n</html>\n");
         w.Flush();

@@ -15,4 +15,6 @@ public sealed record HtmlReportOptions
     public int WorstRows { get; init; } = 25;
     /// <summary>Above this many plotted points a chart is a PNG data URI instead of inline SVG.</summary>
     public int SvgPointLimit { get; init; } = 3000;
+    /// <summary>Called after each part of the report with how long it took (the benchmark prints these).</summary>
+    public Action<string, TimeSpan>? OnTiming { get; init; }
 }

@@ -97,6 +97,8 @@ public static class ReportHandler
             return Program.ExitUsage;
         }
         var result = SyntheticAnalysis.Create(handshakes);
+        var parts = new List<string>();
+        htmlOptions = htmlOptions with { OnTiming = (part, t) => parts.Add(string.Create(CultureInfo.InvariantCulture, $"{part} {t.TotalSeconds:0.000} s")) };
         GC.Collect();
         var clock = Stopwatch.StartNew();
         HtmlReport.Write(result, output, htmlOptions);
@@ -104,6 +106,7 @@ public static class ReportHandler
         long bytes = new FileInfo(output).Length;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"report: {handshakes} handshakes, {result.IcmpEchoes.Count} echoes -> {output}: {clock.Elapsed.TotalSeconds:0.000} s, {bytes} bytes ({bytes / 1e6:0.00} MB), peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:0} MB"));
+        stdout.WriteLine("  " + string.Join("; ", parts));
         return Program.ExitOk;
     }
 

@@ -13,6 +13,9 @@ internal static class LatencyScatterChart
 {
     public sealed record Panel(ChartImage Chart, string Caption);
 
+    /// <summary>Marker size (pixels) when there are many points, and the downsampling cell size that goes with it.</summary>
+    public const int MarkerPixels = 2;
+
     public static IReadOnlyList<Panel> Build(ReportData d, HtmlReportOptions o)
     {
         var present = d.Series.Where(s => s.Series.Count > 0).ToList();
@@ -28,7 +31,9 @@ internal static class LatencyScatterChart
         foreach (var s in present)
         {
             var series = s.Series;
-            var keep = Downsampler.Select(series.Times, series.Micros, s.Row!.P99, o.ChartWidth, o.ScatterHeight, log);
+            // Grid cells of MarkerPixels x MarkerPixels: a marker that size covers its cell, so one per cell draws the same picture.
+            var keep = Downsampler.Select(series.Times, series.Micros, s.Row!.P99,
+                Math.Max(1, o.ChartWidth / MarkerPixels), Math.Max(1, o.ScatterHeight / MarkerPixels), log);
             var xs = new double[keep.Length];
             var ys = new double[keep.Length];
             for (int i = 0; i < keep.Length; i++)
@@ -43,7 +48,7 @@ internal static class LatencyScatterChart
                 foreach (var rto in new[] { 1000.0, 3000.0 })
                     if (rto <= maxMs * 1.5) plt.Add.HorizontalLine(log ? Math.Log10(rto) : rto, 1, ChartStyle.Reference, LinePattern.Solid);
             var sp = plt.Add.ScatterPoints(xs, ys, ChartStyle.ForSeries(series.Name));
-            sp.MarkerSize = keep.Length > 20000 ? 2.5f : 4;
+            sp.MarkerSize = keep.Length > 5000 ? MarkerPixels + 0.5f : 4;
 
             plt.Title($"{series.Name}: {Html.HtmlWriter.Int(series.Count)} measurements" + (log ? " (log scale)" : ""));
             plt.XLabel($"seconds since {Html.HtmlWriter.Utc(d.Origin)}");
@@ -54,7 +59,7 @@ internal static class LatencyScatterChart
 
             string caption = keep.Length < series.Count
                 ? $"{Html.HtmlWriter.Int(keep.Length)} of {Html.HtmlWriter.Int(series.Count)} points drawn: every point above P99 " +
-                  $"({Html.HtmlWriter.Ms(s.Row.P99)} ms) is drawn; below it, points that would land on an already covered pixel are left out, so the shape is unchanged."
+                  $"({Html.HtmlWriter.Ms(s.Row.P99)} ms) is drawn; below it, points that would land on an already covered spot are left out, so the shape is unchanged."
                 : $"All {Html.HtmlWriter.Int(series.Count)} points drawn.";
             if (maxMs >= 500) caption += " Grey lines: 1 s and 3 s, where connects whose first SYN was lost land (initial RTO and its first backoff).";
             var id = "chart-latency-" + Slug(series.Name);

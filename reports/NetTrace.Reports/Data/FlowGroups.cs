@@ -14,10 +14,16 @@ public static class FlowGroups
     /// <summary>Groups handshakes by client host and server endpoint; worst first (max connect time, then retransmits).</summary>
     public static List<TcpFlowGroup> Tcp(IReadOnlyList<Handshake> handshakes, int top)
     {
-        var groups = new Dictionary<(string, string), Acc>();
+        // A million handshakes share a few hundred client hosts: look the host part up by span so the
+        // grouping allocates per host, not per handshake; display strings are built per group at the end.
+        var hosts = new Dictionary<string, string>(StringComparer.Ordinal);
+        var hostLookup = hosts.GetAlternateLookup<ReadOnlySpan<char>>();
+        var groups = new Dictionary<(string, string?, string, string?), Acc>();
         foreach (var h in handshakes)
         {
-            var key = (Endpoint.WithName(Endpoint.Host(h.Client), h.ClientName), Endpoint.WithName(h.Server, h.ServerName));
+            var hostSpan = Endpoint.HostSpan(h.Client);
+            if (!hostLookup.TryGetValue(hostSpan, out var host)) { host = hostSpan.ToString(); hosts[host] = host; }
+            var key = (host, h.ClientName, h.Server, h.ServerName);
             if (!groups.TryGetValue(key, out var acc)) groups[key] = acc = new Acc();
             acc.Count++;
             if (h.Outcome != HandshakeOutcome.Established) acc.Bad++;
@@ -25,8 +31,8 @@ public static class FlowGroups
             if ((h.AckRttMicros ?? h.SynAckRttMicros) is { } v && double.IsFinite(v)) acc.Values.Add(v);
         }
         return groups
-            .Select(kv => new TcpFlowGroup(kv.Key.Item1, kv.Key.Item2, kv.Value.Count, kv.Value.Bad, kv.Value.Retrans,
-                kv.Value.P(50), kv.Value.P(99), kv.Value.Max()))
+            .Select(kv => new TcpFlowGroup(Endpoint.WithName(kv.Key.Item1, kv.Key.Item2), Endpoint.WithName(kv.Key.Item3, kv.Key.Item4),
+                kv.Value.Count, kv.Value.Bad, kv.Value.Retrans, kv.Value.P(50), kv.Value.P(99), kv.Value.Max()))
             .OrderByDescending(g => g.MaxMicros ?? double.PositiveInfinity)
             .ThenByDescending(g => g.SynRetransmits + g.Failed)
             .ThenBy(g => g.Client, StringComparer.Ordinal).ThenBy(g => g.Server, StringComparer.Ordinal)
@@ -57,7 +63,13 @@ public static class FlowGroups
         public int Count, Bad, Retrans;
         public List<double> Values = [];
         private double[]? _sorted;
-        private double[] Sorted() => _sorted ??= Values.Order().ToArray();
+        private double[] Sorted()
+        {
+            if (_sorted != null) return _sorted;
+            _sorted = Values.ToArray();
+            Array.Sort(_sorted);
+            return _sorted;
+        }
         public double? P(double p) => Values.Count == 0 ? null : Percentiles.NearestRank(Sorted(), p);
         public double? Max() => Values.Count == 0 ? null : Sorted()[^1];
     }
