@@ -12,13 +12,23 @@ public static class ProbeCommand
             "Show what this kernel allows for tracing (BTF, kprobes, fentry, tracefs, libbpf version) and, for every " +
             "probe, the attach point `nettrace trace` would use and why each other candidate was rejected. Changes " +
             "nothing: at most a tiny fentry test program is loaded and closed again, never attached. Exit code 0 = " +
-            "every probe can run, 1 = some cannot, 2 = the kernel could not be examined.\n\n" +
+            "every probe can run, 1 = some cannot, 2 = the kernel could not be examined. Also says which pod metadata " +
+            "sources answer (CRI socket, apiserver) and why the others do not; they are optional and do not change " +
+            "the exit code.\n\n" +
             "Examples:\n" +
             "  sudo nettrace probe\n" +
-            "  sudo nettrace probe --json | jq '.probes[] | {name, usable}'");
+            "  sudo nettrace probe --json | jq '.probes[] | {name, usable}'\n" +
+            "  sudo nettrace probe --cri-endpoint unix:///run/k3s/containerd/containerd.sock --kubeconfig ~/.kube/config");
+        var criEndpoint = CommonOptions.CriEndpoint();
+        var kubeconfig = CommonOptions.Kubeconfig();
         cmd.Options.Add(json);
+        cmd.Options.Add(criEndpoint);
+        cmd.Options.Add(kubeconfig);
         cmd.SetAction((ParseResult pr, CancellationToken ct) =>
-            Task.FromResult(ProbeHandler.Run(new ProbeOptions { Json = pr.GetValue(json) }, Console.Out, Console.Error, ct)));
+            Task.FromResult(ProbeHandler.Run(new ProbeOptions
+            {
+                Json = pr.GetValue(json), CriEndpoint = pr.GetValue(criEndpoint), Kubeconfig = pr.GetValue(kubeconfig),
+            }, Console.Out, Console.Error, ct)));
         return cmd;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using NetTrace.Metadata.Sources;
 using NetTrace.Tracer.Libbpf;
 using NetTrace.Tracer.Planning;
 
@@ -27,10 +28,21 @@ public static class ProbeHandler
             stderr.WriteLine($"nettrace probe: {e.Message}");
             return Program.ExitFailed;
         }
-        var report = ProbeReport.From(caps, ProbePlanner.ChooseAll(caps));
+        var report = ProbeReport.From(caps, ProbePlanner.ChooseAll(caps)) with
+        {
+            MetadataSources = CheckMetadata(options, ct),
+        };
         if (options.Json) WriteJson(report, stdout);
         else WriteText(report, stdout);
         return report.Probes.All(p => p.Usable) ? Program.ExitOk : Program.ExitWarnings;
+    }
+
+    /// <summary>Read-only questions to each pod metadata source (NetTrace.Metadata.Sources.MetadataProbe).</summary>
+    private static IReadOnlyList<MetadataSourceFact> CheckMetadata(ProbeOptions options, CancellationToken ct)
+    {
+        var statuses = MetadataProbe.CheckAsync(new MetadataOptions { CriEndpoint = options.CriEndpoint, Kubeconfig = options.Kubeconfig }, ct)
+            .GetAwaiter().GetResult();
+        return statuses.Select(s => new MetadataSourceFact(s.Target.Length == 0 ? s.Source : $"{s.Source} {s.Target}", s.Answered, s.Detail)).ToList();
     }
 
     public static readonly JsonSerializerOptions JsonOptions = new()
