@@ -112,3 +112,28 @@ public class AnalyzeCommandTests
         foreach (var s in new[] { "--json", "--html", "--quiet", "--reader", "Examples:" }) Assert.Contains(s, output.ToString());
     }
 }
+
+public class AnalyzeHtmlTests
+{
+    [Fact]
+    public void Html_option_writes_the_report_next_to_the_summary()
+    {
+        var html = Path.Combine(Path.GetTempPath(), $"nt-report-{Guid.NewGuid():N}.html");
+        try
+        {
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            int code = AnalyzeHandler.Run(new AnalyzeOptions { Paths = [SharedPcaps.File("chrissanders-nowebaccess2.pcapng")], Html = html },
+                stdout, stderr, TestContext.Current.CancellationToken);
+            Assert.Equal(0, code);
+            Assert.Contains("HTML report written to " + html, stderr.ToString());
+            var text = File.ReadAllText(html);
+            Assert.Contains("<html", text, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("172.16.0.102", text); // the refused server appears in the report
+        }
+        finally
+        {
+            File.Delete(html);
+        }
+    }
+}

@@ -43,22 +43,17 @@ public readonly struct FlowKey : IEquatable<FlowKey>
 
     public override bool Equals(object? obj) => obj is FlowKey o && Equals(o);
 
+    /// <summary>Multiply-xor mix: one pass over the fields, far cheaper than nested HashCode.Combine per packet.</summary>
     public override int GetHashCode()
     {
-        var h = new HashCode();
-        h.Add(A);
-        h.Add(B);
-        h.Add(PortA | (PortB << 16));
-        h.Add((byte)Proto);
-        h.Add(VlanPath);
+        const ulong K1 = 0x9E3779B97F4A7C15, K2 = 0xC2B2AE3D27D4EB4F, K3 = 0x165667B19E3779F9, K4 = 0xD6E8FEB86659FD93;
+        ulong h = (A.Lo * K1) ^ (B.Lo * K2) ^ ((A.Hi ^ (B.Hi << 1)) * K3)
+                  ^ (((ulong)PortA << 32 | (ulong)PortB << 16 | (byte)Proto) * K4) ^ (VlanPath * K1);
         if (TunnelKind != TunnelKind.None)
-        {
-            h.Add((byte)TunnelKind);
-            h.Add(TunnelA);
-            h.Add(TunnelB);
-            h.Add(TunnelId);
-        }
-        return h.ToHashCode();
+            h ^= ((TunnelA.Lo ^ TunnelA.Hi) * K2) ^ ((TunnelB.Lo ^ TunnelB.Hi) * K3) ^ (((ulong)TunnelId << 8 | (byte)TunnelKind) * K4);
+        h ^= h >> 29;
+        h *= K1;
+        return (int)(h ^ (h >> 32));
     }
 
     public Tunnel Tunnel => new(TunnelKind, TunnelA, TunnelB, TunnelId);
