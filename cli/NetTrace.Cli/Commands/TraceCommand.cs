@@ -22,6 +22,11 @@ public static class TraceCommand
         view.AcceptOnlyFromAmong("auto", "table", "lines", "none");
         var softirqMs = new Option<double>("--softirq-threshold-ms") { Description = "Report softirq delays/run times above this (ms); histograms see every run.", DefaultValueFactory = _ => 1.0 };
         var unspecified = new Option<bool>("--include-unspecified-drops") { Description = "Also report drops whose reason is NOT_SPECIFIED (noisy)." };
+        var pod = new Option<string[]>("--pod") { Description = "Only this pod on this node: a name or a prefix ending in * (repeatable); resolved through the CRI runtime to its network namespace." };
+        var podNamespace = new Option<string?>("--namespace") { Description = "Only pods of this Kubernetes namespace on this node (alone, or narrowing --pod)." };
+        var criEndpoint = CommonOptions.CriEndpoint();
+        var kubeconfig = CommonOptions.Kubeconfig();
+        var noMetadata = new Option<bool>("--no-metadata") { Description = "Do not ask the CRI runtime or the apiserver for pod names; events keep raw ids." };
 
         var cmd = new Command("trace",
             "Trace the kernel's network path live with eBPF: TCP connects (latency, outcome, SYN retransmits), TCP sends per " +
@@ -30,8 +35,12 @@ public static class TraceCommand
             "  nettrace trace --duration 30s\n" +
             "  nettrace trace --netns cni-1234 --port 443 -o node.ntrace\n" +
             "  nettrace trace --netns /proc/4242/ns/net --probes tcp-connect,drops --json | jq .\n" +
-            "  nettrace trace --cidr 10.96.0.0/12 --duration 5m -o svc.ntrace && nettrace analyze svc.ntrace");
-        foreach (var o in new Option[] { duration, netns, pid, port, cidr, probes, output, json, quiet, view, softirqMs, unspecified })
+            "  nettrace trace --cidr 10.96.0.0/12 --duration 5m -o svc.ntrace && nettrace analyze svc.ntrace\n" +
+            "  nettrace trace --namespace shop --pod 'checkout-*' --probes tcp-connect --json\n\n" +
+            "Events name their pod and container when the CRI runtime answers (containerd's or CRI-O's socket, or " +
+            "--cri-endpoint); `nettrace probe` shows which metadata sources answer.");
+        foreach (var o in new Option[] { duration, netns, pid, port, cidr, probes, output, json, quiet, view, softirqMs, unspecified,
+                     pod, podNamespace, criEndpoint, kubeconfig, noMetadata })
             cmd.Options.Add(o);
 
         cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
@@ -50,6 +59,11 @@ public static class TraceCommand
                 View = pr.GetValue(view) ?? "auto",
                 SoftirqThresholdMs = pr.GetValue(softirqMs),
                 IncludeUnspecifiedDrops = pr.GetValue(unspecified),
+                Pods = pr.GetValue(pod) ?? [],
+                Namespace = pr.GetValue(podNamespace),
+                CriEndpoint = pr.GetValue(criEndpoint),
+                Kubeconfig = pr.GetValue(kubeconfig),
+                NoMetadata = pr.GetValue(noMetadata),
             };
             // SIGINT / SIGTERM end the trace cleanly: the handler drains, writes the end of the recording and detaches.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

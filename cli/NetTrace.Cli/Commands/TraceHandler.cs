@@ -1,5 +1,7 @@
 using NetTrace.Events;
 using NetTrace.Events.Recording;
+using NetTrace.Metadata.Index;
+using NetTrace.Metadata.Sources;
 using NetTrace.Tracer.Trace;
 using NetTrace.Tracer.Trace.LiveView;
 
@@ -12,7 +14,8 @@ namespace NetTrace.Cli.Commands;
 /// </summary>
 public sealed class TraceHandler(TraceOptions options, TextWriter stdout, TextWriter stderr,
     bool stdoutIsTerminal = false, bool stderrIsTerminal = false,
-    Func<TraceRequest, ITraceEventSource>? sourceFactory = null)
+    Func<TraceRequest, ITraceEventSource>? sourceFactory = null,
+    Func<MetadataOptions, CancellationToken, Task<MetadataSession>>? metadataFactory = null)
 {
     private readonly Func<TraceRequest, ITraceEventSource> _sourceFactory = sourceFactory ?? KernelEventSource.Start;
 
@@ -28,6 +31,24 @@ public sealed class TraceHandler(TraceOptions options, TextWriter stdout, TextWr
         {
             await stderr.WriteLineAsync("nettrace trace: " + e.Message);
             return Program.ExitUsage;
+        }
+
+        // Pod metadata (CRI, apiserver) is optional: sources that do not answer are reported, events keep raw ids.
+        await using var metadata = options.NoMetadata ? null : await (metadataFactory ?? MetadataSession.StartAsync)(
+            new MetadataOptions { CriEndpoint = options.CriEndpoint, Kubeconfig = options.Kubeconfig }, ct);
+        if (metadata != null && !options.Quiet)
+            await Diagnostic("pod metadata: " + string.Join("; ", metadata.Sources));
+        if (options.Pods.Count > 0 || options.Namespace != null)
+        {
+            var pods = PodTargets(metadata);
+            if (pods.Count == 0)
+            {
+                await stderr.WriteLineAsync("nettrace trace: no ready pod on this node matches " +
+                    $"{string.Join(" ", options.Pods.Select(p => "--pod " + p))}{(options.Namespace != null ? " --namespace " + options.Namespace : "")}" +
+                    (metadata == null ? " (--no-metadata)" : $" ({string.Join("; ", metadata.Sources.Where(s => s.Source == "CRI"))})"));
+                return Program.ExitUsage;
+            }
+            request = request with { Netns = [.. request.Netns, .. pods] };
         }
 
         RecordingWriter? recording = null;
@@ -69,7 +90,8 @@ public sealed class TraceHandler(TraceOptions options, TextWriter stdout, TextWr
                 await Diagnostic($"tracing {string.Join(", ", header.Probes.Where(p => p.Attached).Select(p => $"{p.Probe} ({p.Attach})"))}" +
                                  (duration is { } d ? $" for {d}" : " until Ctrl-C") +
                                  (options.Output != null ? $", recording to {options.Output}" : ""));
-            var runner = new TraceRunner(source, request.UserFilter(), header, new TraceOutputs(recording, json, view));
+            var runner = new TraceRunner(source, request.UserFilter(), header, new TraceOutputs(recording, json, view),
+                metadata == null ? null : new EventEnricher(metadata.Resolver));
             var result = await runner.RunAsync(duration, ct);
             json?.Dispose();
             await stdout.FlushAsync(CancellationToken.None);
@@ -88,6 +110,17 @@ public sealed class TraceHandler(TraceOptions options, TextWriter stdout, TextWr
             }
             return Program.ExitOk;
         }
+    }
+
+    /// <summary>The network namespaces of the pods --pod / --namespace name (pods on this node, from CRI).</summary>
+    private List<NetnsTarget> PodTargets(MetadataSession? metadata)
+    {
+        if (metadata == null) return [];
+        var names = options.Pods.Count > 0 ? options.Pods : [null];
+        return names.SelectMany(n => metadata.Index.FindPods(n, options.Namespace))
+            .DistinctBy(s => s.NetnsInode)
+            .Select(s => new NetnsTarget($"pod {s.Pod}", s.NetnsPath ?? $"/proc/{s.Pid}/ns/net", s.NetnsInode))
+            .ToList();
     }
 
     private (TraceRequest, TimeSpan?) Validate()

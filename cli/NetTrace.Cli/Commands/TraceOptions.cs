@@ -16,4 +16,12 @@ public sealed record TraceOptions
     public string View { get; init; } = "auto";
     public double SoftirqThresholdMs { get; init; } = 1.0;
     public bool IncludeUnspecifiedDrops { get; init; }
+    /// <summary>Pod names on this node to trace ("name" or "prefix-*"), resolved through CRI to their netns.</summary>
+    public IReadOnlyList<string> Pods { get; init; } = [];
+    /// <summary>Only pods of this Kubernetes namespace (with --pod, or alone: all of its pods on this node).</summary>
+    public string? Namespace { get; init; }
+    public string? CriEndpoint { get; init; }
+    public string? Kubeconfig { get; init; }
+    /// <summary>No CRI / apiserver lookups: events keep raw ids.</summary>
+    public bool NoMetadata { get; init; }
 }

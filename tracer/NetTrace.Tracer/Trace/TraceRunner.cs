@@ -25,7 +25,9 @@ public sealed record TraceOutputs(RecordingWriter? Recording, JsonLinesWriter? J
 /// Ends at the duration or when the token is cancelled (Ctrl-C, SIGTERM), always writing the final lost counts
 /// and a SessionEnd, and always disposing the source (which detaches every link).
 /// </summary>
-public sealed class TraceRunner(ITraceEventSource source, TraceFilter filter, SessionHeader header, TraceOutputs outputs)
+/// <param name="enricher">Pod metadata for each event's origin (in-memory lookups); null = raw ids only.</param>
+public sealed class TraceRunner(ITraceEventSource source, TraceFilter filter, SessionHeader header, TraceOutputs outputs,
+    NetTrace.Metadata.Index.EventEnricher? enricher = null)
 {
     public static readonly TimeSpan CollectInterval = TimeSpan.FromSeconds(1);
     private const int PollTimeoutMs = 100;
@@ -125,6 +127,7 @@ public sealed class TraceRunner(ITraceEventSource source, TraceFilter filter, Se
 
     private void Accept(TraceEvent e)
     {
+        enricher?.Enrich(e);
         if (!filter.Accepts(e))
         {
             _filtered++;
