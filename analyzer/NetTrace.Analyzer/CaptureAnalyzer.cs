@@ -86,9 +86,11 @@ public static class CaptureAnalyzer
         {
             Unreadable(acc, path, e.Message);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            acc.Problems.Add(new InputProblem(path, ProblemSeverity.Error, $"reading stopped after {sink.Packets} frame(s): {e.Message}", sink.Packets));
+            // I/O errors, or a bug in a reader: one bad input must not take the other inputs' results with it.
+            string why = e is IOException or UnauthorizedAccessException ? e.Message : $"{reader.Name} reader failed: {e.GetType().Name}: {e.Message}";
+            acc.Problems.Add(new InputProblem(path, ProblemSeverity.Error, $"reading stopped after {sink.Packets} frame(s): {why}", sink.Packets));
             acc.Sources.Add(new SourceInfo(path, reader.Name, [], sink.Packets, null, null, false, []));
         }
         finally

@@ -25,6 +25,12 @@ public sealed class NativeCaptureInput : IInputReader
 /// <summary>Moves frames from a packet source into the sink and describes the source afterwards.</summary>
 public static class PacketPump
 {
+    private static readonly long MaxNs = (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks / 100 * 10_000;
+
+    /// <summary>Unix nanoseconds as a time, or null when a damaged timestamp lies outside what DateTimeOffset holds.</summary>
+    public static DateTimeOffset? Time(long unixNs) =>
+        unixNs >= 0 && unixNs < MaxNs ? DateTimeOffset.UnixEpoch.AddTicks(unixNs / 100) : null;
+
     public static SourceInfo Run(IPacketSource source, AnalysisSink sink, CancellationToken ct)
     {
         long frames = 0;
@@ -47,8 +53,8 @@ public static class PacketPump
             source.Format,
             source.LinkTypes.Select(LinkTypes.Name).ToList(),
             sink.Packets,
-            sink.FirstPacketNs is long first ? DateTimeOffset.FromUnixTimeMilliseconds(0).AddTicks(first / 100) : null,
-            sink.FirstPacketNs is not null ? DateTimeOffset.FromUnixTimeMilliseconds(0).AddTicks(sink.LastPacketNs / 100) : null,
+            sink.FirstPacketNs is long first ? Time(first) : null,
+            sink.FirstPacketNs is not null ? Time(sink.LastPacketNs) : null,
             source.Complete && !cancelled,
             source.Comments.ToList());
     }
