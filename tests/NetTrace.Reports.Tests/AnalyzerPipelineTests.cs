@@ -40,6 +40,7 @@ public class AnalyzerPipelineTests
             Assert.DoesNotContain("id=\"injected", html);
             Assert.Contains("<li>&lt;script&gt;document.body.setAttribute(&#39;data-pwned&#39;,&#39;1&#39;)&lt;/script&gt; api.&lt;svg onload=alert(1)&gt;.example.com</li>", html);
             Assert.Contains("1st retransmit at ≈1 s (initial RTO)", html);
+            Assert.Contains("<td class=\"mono\">hostile.pcapng #1</td>", html);   // where the first SYN is, for Wireshark
         }
         finally { dir.Delete(true); }
     }

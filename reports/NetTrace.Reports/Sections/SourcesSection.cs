@@ -59,11 +59,15 @@ internal static class SourcesSection
     {
         if (sources.Count == 0) return;
         h.Heading(3, "Input files");
+        // Paths usually share a directory: say it once so the table keeps room for the numbers.
+        var dirs = sources.Select(s => Path.GetDirectoryName(s.Path) ?? "").Distinct(StringComparer.Ordinal).ToList();
+        bool oneDir = dirs.Count == 1 && dirs[0].Length > 0;
+        if (oneDir) { h.Raw("<p class=\"caption\">in <code>"); h.Text(dirs[0]); h.Raw("</code></p>\n"); }
         h.TableStart(["File", "Format", "Link types", "Frames", "First packet", "Last packet", "Read completely"], new HashSet<int> { 3 });
         foreach (var s in sources)
         {
             h.RowStart();
-            h.MonoCell(s.Path);
+            h.MonoCell(oneDir ? Path.GetFileName(s.Path) : s.Path);
             h.Cell(s.Format);
             h.Cell(string.Join(", ", s.LinkTypes));
             h.NumCell(HtmlWriter.Int(s.Frames));

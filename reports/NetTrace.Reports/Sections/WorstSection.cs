@@ -66,7 +66,7 @@ internal static class WorstSection
 
     private static void ConnectionTable(HtmlWriter h, IReadOnlyList<Handshake> rows)
     {
-        h.TableStart(["First SYN (UTC)", "Client", "Server", "SYN→SYN-ACK (ms)", "SYN→ACK (ms)", "SYN retransmits", "Gaps (ms)", "Outcome", "Outer tuple"],
+        h.TableStart(["First SYN (UTC)", "Client", "Server", "SYN→SYN-ACK (ms)", "SYN→ACK (ms)", "SYN retransmits", "Gaps (ms)", "Outcome", "Outer tuple", "First SYN in"],
             new HashSet<int> { 3, 4, 5 });
         foreach (var x in rows)
         {
@@ -80,10 +80,15 @@ internal static class WorstSection
             h.MonoCell(x.SynRetransmitGapsMicros.Count == 0 ? "" : string.Join(", ", x.SynRetransmitGapsMicros.Take(8).Select(g => HtmlWriter.Ms(g))));
             h.Cell(x.Outcome.ToString().ToLowerInvariant());
             h.MonoCell(x.Outer ?? "");
+            h.MonoCell(FrameRef(x.SourceFile, x.SynFrame));
             h.RowEnd();
         }
         h.TableEnd();
     }
+
+    /// <summary>"file.pcapng #123": where to find the packet in Wireshark.</summary>
+    internal static string FrameRef(string? file, long? frame) =>
+        (file is null ? "" : Path.GetFileName(file)) + (frame is { } f ? $" #{f}" : "");
 
     private static void WriteIcmp(HtmlWriter h, AnalysisResult r, HtmlReportOptions o)
     {
