@@ -4,7 +4,8 @@
 # /usr/bin/time -v: our analyzer (`nettrace analyze --json --quiet`, end to end, JSON written to bench/out), the
 # analyzer's stages alone (reader, reader+decoder, whole analysis without output), a minimal C libpcap
 # read-and-parse loop (the floor) and tshark computing the same facts (bench/tshark-facts.sh). Every tool's counts
-# are checked against the generator's truth. Then ours again on a file twice as big: peak memory should follow
+# are checked against the generator's truth. The analyzer's allocations per packet are measured on a capture of a
+# few long connections, where per-flow allocations vanish. Then ours again on a file twice as big: peak memory should follow
 # the live flows (the same in both files), not the file size.
 #
 # usage: bench/analyzer-bench.sh [--packets N] [--no-2x] [--tshark-2x]
@@ -105,6 +106,18 @@ bench_file() { # $1 = packets, $2 = 1 to run tshark
        "GCs $(grep -o 'gc0=[0-9]* gc1=[0-9]* gc2=[0-9]*' "$out/stage-analyze-$n.out")"
 }
 
+per_packet_allocations() {
+  # Few connections, a million packets: whatever the analysis allocates here is (nearly) all per-packet.
+  local f="$out/longflows-1000000.pcapng"
+  if [ ! -f "$f.truth.json" ] || [ "$gen" -nt "$f.truth.json" ]; then
+    dotnet "$gen" -o "$f" --profile longflows --packets 1000000 >&2
+  fi
+  local line; line="$(dotnet "$stages" --stage analyze "$f")"
+  echo "per-packet path (longflows capture, $(grep -o '"frames": [0-9]*' "$f.truth.json" | grep -o '[0-9]*') frames in" \
+       "$(grep -o '"tcpConnections": [0-9]*' "$f.truth.json" | grep -o '[0-9]*') TCP connections):" \
+       "$(grep -o 'allocated_bytes=[0-9]*' <<<"$line"), $(grep -o 'allocated_bytes_per_packet=[^ ]*' <<<"$line"), $(grep -o 'gc0=[0-9]* gc1=[0-9]* gc2=[0-9]*' <<<"$line")"
+}
+
 results="$out/results-$packets.txt"
 {
   echo "# analyzer benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -112,6 +125,7 @@ results="$out/results-$packets.txt"
        "dotnet $(dotnet --version); $(tshark --version 2>/dev/null | head -1); $(gcc --version | head -1)"
   echo "# load average before the runs (other work on the machine skews wall times): $(cut -d" " -f1-3 /proc/loadavg)"
   bench_file "$packets" 1
+  per_packet_allocations
   if [ "$big" = 1 ]; then
     echo
     echo "# the same traffic, twice as long: memory must follow live flows, not file size"

@@ -3,16 +3,34 @@ using NetTrace.Analyzer;
 using NetTrace.Analyzer.Capture;
 using NetTrace.Analyzer.Decode;
 
-// analyzer-bench --stage read|decode|analyze FILE
+// analyzer-bench --stage read|decode|analyze FILE [--closed-flow-timeout SECONDS] [--flow-idle-timeout SECONDS]
 // Stages nest: read = our pcap/pcapng reader alone; decode = read + header decoding of every frame;
 // analyze = the whole analyzer (decode + TCP streams, handshakes, echoes, flows, findings), as `nettrace analyze` runs it
 // minus output. The difference between stages is the cost of the layer added. One key=value line on stdout.
-if (args.Length != 3 || args[0] != "--stage" || args[1] is not ("read" or "decode" or "analyze"))
+// The timeouts override AnalyzeSettings' flow expiry, to measure what the flow table's retention costs.
+const string Usage = "usage: analyzer-bench --stage read|decode|analyze FILE [--closed-flow-timeout S] [--flow-idle-timeout S]";
+if (args.Length < 3 || args.Length % 2 == 0 || args[0] != "--stage" || args[1] is not ("read" or "decode" or "analyze"))
 {
-    Console.Error.WriteLine("usage: analyzer-bench --stage read|decode|analyze FILE");
+    Console.Error.WriteLine(Usage);
     return 64;
 }
 string stage = args[1], path = args[2];
+var settings = AnalyzeSettings.Default;
+for (int i = 3; i < args.Length; i += 2)
+{
+    if (!double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out double value) || value <= 0)
+    {
+        Console.Error.WriteLine(Usage);
+        return 64;
+    }
+    settings = args[i] switch
+    {
+        "--closed-flow-timeout" => settings with { ClosedFlowTimeout = TimeSpan.FromSeconds(value) },
+        "--flow-idle-timeout" => settings with { FlowIdleTimeout = TimeSpan.FromSeconds(value) },
+        _ => null!,
+    };
+    if (settings is null) { Console.Error.WriteLine(Usage); return 64; }
+}
 
 long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
 int gc0 = GC.CollectionCount(0), gc1 = GC.CollectionCount(1), gc2 = GC.CollectionCount(2);
@@ -22,7 +40,7 @@ string extra = "";
 
 if (stage == "analyze")
 {
-    var r = CaptureAnalyzer.Analyze([path], AnalyzeSettings.Default, null, CancellationToken.None);
+    var r = CaptureAnalyzer.Analyze([path], settings, null, CancellationToken.None);
     var s = r.Summary;
     frames = s.Frames;
     extra = $" tcpStreams={s.TcpStreams} syn={s.Syn} synAck={s.SynAck} rst={s.Rst} synRetransmits={s.SynRetransmits}" +

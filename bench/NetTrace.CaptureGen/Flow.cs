@@ -17,6 +17,8 @@ internal sealed class Flow
     public ushort ServerIpId;
     public int PacketsScheduled;
     public int PacketsWritten;
+    /// <summary>Requests still to come on an established TCP connection; null once its close is scheduled.</summary>
+    public TcpExchange? Exchange;
 
     public bool V6 => ClientIp.Length == 16;
 
@@ -34,7 +36,16 @@ internal sealed class Flow
     }
 }
 
-internal enum PendingKind : byte { Tcp, DnsQuery, DnsResponse, EchoRequest, EchoReply, NextConnection, NextPing }
+internal enum PendingKind : byte { Tcp, DnsQuery, DnsResponse, EchoRequest, EchoReply, NextConnection, NextPing, NextRound }
+
+/// <summary>Where an established connection's request/response exchange stands between rounds.</summary>
+internal sealed class TcpExchange
+{
+    public required Server Server { get; init; }
+    public bool Pooled { get; init; }
+    public uint ClientNext, ServerNext;   // next sequence numbers
+    public int RoundsLeft, Rounds;
+}
 
 /// <summary>A packet (or a scheduling tick) waiting in the time-ordered queue.</summary>
 internal struct Pending

@@ -4,8 +4,8 @@ using NetTrace.CaptureGen;
 using NetTrace.CaptureGen.Writers;
 
 var output = new Option<FileInfo>("--out", "-o") { Description = "Capture file to write.", Required = true };
-var packets = new Option<long?>("--packets", "-n") { Description = "Generate at least this many packets (bench profile; default 5,000,000)." };
-var profileName = new Option<string>("--profile") { Description = "bench (a busy node) or demo (the shipped sample: ~300 connects, frequent faults).", DefaultValueFactory = _ => "bench" };
+var packets = new Option<long?>("--packets", "-n") { Description = "Generate about this many packets, in whole connections (bench: default 5,000,000; longflows: 1,000,000)." };
+var profileName = new Option<string>("--profile") { Description = "bench (a busy node), demo (the shipped sample: ~300 connects, frequent faults) or longflows (few connections, thousands of requests each).", DefaultValueFactory = _ => "bench" };
 var format = new Option<CaptureFormat>("--format") { Description = "pcapng or pcap.", DefaultValueFactory = _ => CaptureFormat.PcapNg };
 var nanos = new Option<bool>("--nanos") { Description = "Nanosecond timestamps (default microseconds)." };
 var seed = new Option<ulong?>("--seed") { Description = "Random seed; the same seed gives the same file." };
@@ -24,9 +24,10 @@ root.SetAction(pr =>
     {
         "bench" => TrafficProfile.Bench(pr.GetValue(packets) ?? 5_000_000),
         "demo" => TrafficProfile.Demo(),
+        "longflows" => TrafficProfile.LongFlows(pr.GetValue(packets) ?? 1_000_000),
         _ => throw new ArgumentException($"unknown profile '{name}' (bench, demo)"),
     };
-    if (pr.GetValue(packets) is long n && name != "bench") profile = profile with { TargetPackets = n, TargetConnections = null };
+    if (pr.GetValue(packets) is long n && name == "demo") profile = profile with { TargetPackets = n, TargetConnections = null };
     if (pr.GetValue(seed) is ulong s) profile = profile with { Seed = s };
     if (pr.GetValue(snap) is int sl) profile = profile with { SnapLength = sl };
 

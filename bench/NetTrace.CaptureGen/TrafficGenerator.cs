@@ -63,6 +63,9 @@ public sealed class TrafficGenerator
                     StartConnection(t);
                     Tick(PendingKind.NextConnection, 0, t + 1 + (long)_rng.Exponential(Second / _profile.ConnectionsPerSecond));
                     break;
+                case PendingKind.NextRound:
+                    NextRound(p.Flow!, t);
+                    break;
                 case PendingKind.NextPing:
                     if (_arrivalsStopped) break;
                     Ping(p.Aux, t);
@@ -172,49 +175,77 @@ public sealed class TrafficGenerator
         uint serverIsn = _rng.NextU32();
         SendTcp(flow, false, TcpFlags.Syn | TcpFlags.Ack, serverIsn, isn + 1, 0, answer);
         long now = answer + (long)(_rng.Uniform(15, 60) * Micro);
-        uint c = isn + 1, s = serverIsn + 1;
-        SendTcp(flow, true, TcpFlags.Ack, c, s, 0, now);
+        SendTcp(flow, true, TcpFlags.Ack, isn + 1, serverIsn + 1, 0, now);
 
         bool pooled = _rng.Chance(_profile.PooledShare);
-        int rounds = pooled ? _rng.Next(4, _profile.PooledMaxRequests + 1) : _rng.Next(1, 4);
-        int mss = flow.V6 ? 1428 : 1448; // MSS minus the 12-byte timestamp option
-        for (int round = 0; round < rounds; round++)
+        flow.Exchange = new TcpExchange
         {
-            long think = round == 0 ? (long)(_rng.Uniform(20, 200) * Micro)
-                       : pooled ? (long)(_rng.LogNormal(40, 1.0) * Milli) : (long)(_rng.Uniform(0.2, 3) * Milli);
-            long request = now + think;
-            int requestBytes = (int)Math.Clamp(_rng.LogNormal(_profile.RequestMedianBytes, 0.6), 40, 1400);
-            SendTcp(flow, true, TcpFlags.Psh | TcpFlags.Ack, c, s, requestBytes, request);
-            c += (uint)requestBytes;
+            Server = server, Pooled = pooled, ClientNext = isn + 1, ServerNext = serverIsn + 1,
+            RoundsLeft = pooled ? _rng.Next(4, _profile.PooledMaxRequests + 1) : _rng.Next(1, 4),
+        };
+        // Count the rounds not yet scheduled towards the packet target, so long connections don't overshoot it.
+        _scheduledPackets += (long)flow.Exchange.RoundsLeft * PacketsPerRoundEstimate;
+        NextRound(flow, now);
+    }
 
-            long sent = request + Rtt(server) + (long)(_rng.LogNormal(400, 0.8) * Micro);
-            int responseBytes = (int)Math.Clamp(_rng.LogNormal(_profile.ResponseMedianBytes, 1.2), 60, 200_000);
-            int unacked = 0, segment = 0;
-            while (responseBytes > 0)
-            {
-                int len = Math.Min(mss, responseBytes);
-                responseBytes -= len;
-                long seen = Inbound(flow, sent);
-                SendTcp(flow, false, responseBytes == 0 ? (byte)(TcpFlags.Psh | TcpFlags.Ack) : TcpFlags.Ack, s, c, len, seen);
-                s += (uint)len;
-                if (++unacked == 2 || responseBytes == 0)
-                {
-                    now = seen + (long)(_rng.Uniform(8, 40) * Micro); // delayed ACK: every second segment, and the last
-                    SendTcp(flow, true, TcpFlags.Ack, c, s, 0, now);
-                    unacked = 0;
-                }
-                sent += (long)(_rng.Uniform(6, 14) * Micro);
-                if (++segment % 10 == 0) sent += Rtt(server); // the congestion window opens one round trip at a time
-            }
+    private const int PacketsPerRoundEstimate = 4; // request, ~1.5 response segments, ~1 ACK
+
+    /// <summary>
+    /// One request/response round of an established connection, or its close after the last. Rounds are scheduled one
+    /// at a time (the next one when this one's last packet is due), so a connection with thousands of requests holds
+    /// only one round's packets in the queue.
+    /// </summary>
+    private void NextRound(Flow flow, long now)
+    {
+        var x = flow.Exchange!;
+        var server = x.Server;
+        uint c = x.ClientNext, s = x.ServerNext;
+        if (x.RoundsLeft == 0)
+        {
+            flow.Exchange = null;
+            long fin = now + (long)(_rng.Uniform(50, 400) * Micro);
+            SendTcp(flow, true, TcpFlags.Fin | TcpFlags.Ack, c, s, 0, fin);
+            c++;
+            long serverFin = Inbound(flow, fin + Rtt(server));
+            SendTcp(flow, false, TcpFlags.Fin | TcpFlags.Ack, s, c, 0, serverFin);
+            s++;
+            SendTcp(flow, true, TcpFlags.Ack, c, s, 0, serverFin + (long)(_rng.Uniform(15, 40) * Micro));
+            return;
         }
 
-        long fin = now + (long)(_rng.Uniform(50, 400) * Micro);
-        SendTcp(flow, true, TcpFlags.Fin | TcpFlags.Ack, c, s, 0, fin);
-        c++;
-        long serverFin = Inbound(flow, fin + Rtt(server));
-        SendTcp(flow, false, TcpFlags.Fin | TcpFlags.Ack, s, c, 0, serverFin);
-        s++;
-        SendTcp(flow, true, TcpFlags.Ack, c, s, 0, serverFin + (long)(_rng.Uniform(15, 40) * Micro));
+        _scheduledPackets -= PacketsPerRoundEstimate; // this round's real packets are counted as they are sent
+        long think = x.Rounds == 0 ? (long)(_rng.Uniform(20, 200) * Micro)
+                   : x.Pooled ? (long)(_rng.LogNormal(40, 1.0) * Milli) : (long)(_rng.Uniform(0.2, 3) * Milli);
+        long request = now + think;
+        int requestBytes = (int)Math.Clamp(_rng.LogNormal(_profile.RequestMedianBytes, 0.6), 40, 1400);
+        SendTcp(flow, true, TcpFlags.Psh | TcpFlags.Ack, c, s, requestBytes, request);
+        c += (uint)requestBytes;
+
+        int mss = flow.V6 ? 1428 : 1448; // MSS minus the 12-byte timestamp option
+        long sent = request + Rtt(server) + (long)(_rng.LogNormal(400, 0.8) * Micro);
+        int responseBytes = (int)Math.Clamp(_rng.LogNormal(_profile.ResponseMedianBytes, 1.2), 60, 200_000);
+        int unacked = 0, segment = 0;
+        while (responseBytes > 0)
+        {
+            int len = Math.Min(mss, responseBytes);
+            responseBytes -= len;
+            long seen = Inbound(flow, sent);
+            SendTcp(flow, false, responseBytes == 0 ? (byte)(TcpFlags.Psh | TcpFlags.Ack) : TcpFlags.Ack, s, c, len, seen);
+            s += (uint)len;
+            if (++unacked == 2 || responseBytes == 0)
+            {
+                now = seen + (long)(_rng.Uniform(8, 40) * Micro); // delayed ACK: every second segment, and the last
+                SendTcp(flow, true, TcpFlags.Ack, c, s, 0, now);
+                unacked = 0;
+            }
+            sent += (long)(_rng.Uniform(6, 14) * Micro);
+            if (++segment % 10 == 0) sent += Rtt(server); // the congestion window opens one round trip at a time
+        }
+        x.ClientNext = c;
+        x.ServerNext = s;
+        x.RoundsLeft--;
+        x.Rounds++;
+        _queue.Enqueue(new Pending { Flow = flow, Kind = PendingKind.NextRound }, new PendingKey(now, _order++));
     }
 
     /// <summary>A lookup at kube-dns before a connect; returns when the answer was seen. A lost query costs 5 s.</summary>
@@ -287,7 +318,7 @@ public sealed class TrafficGenerator
                 if ((f & TcpFlags.Fin) != 0) tr.Fin++;
                 if (p.PayloadLength > 0) tr.TcpDataSegments++;
                 if (flow.PacketsWritten == 0 && ++_liveConnections > tr.MaxLiveTcpConnections) tr.MaxLiveTcpConnections = _liveConnections;
-                if (++flow.PacketsWritten == flow.PacketsScheduled) _liveConnections--;
+                if (++flow.PacketsWritten == flow.PacketsScheduled && flow.Exchange == null) _liveConnections--;
                 break;
             case PendingKind.DnsQuery: tr.Udp++; tr.DnsQueries++; break;
             case PendingKind.DnsResponse: tr.Udp++; tr.DnsResponses++; break;

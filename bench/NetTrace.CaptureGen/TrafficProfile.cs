@@ -50,6 +50,16 @@ public sealed record TrafficProfile
         new() { Name = "bench", Seed = seed, TargetPackets = packets };
 
     /// <summary>
+    /// Few, very long connections (thousands of requests each): the packet count grows, the flow count does not, so an
+    /// analyzer's allocations per packet here are those of its per-packet path alone.
+    /// </summary>
+    public static TrafficProfile LongFlows(long packets, ulong seed = 1) => new()
+    {
+        Name = "longflows", Seed = seed, TargetPackets = packets, ConnectionsPerSecond = 0.5, PooledShare = 1,
+        PooledMaxRequests = 20_000, DnsLookupShare = 0, RefusedRate = 0, UnansweredRate = 0,
+    };
+
+    /// <summary>
     /// The shipped sample: a few hundred connects over about a minute with the faults made frequent enough to show:
     /// SYNs retransmitted at 1 s and 3 s, refused and unanswered connects, and pings caught in stall clusters.
     /// </summary>

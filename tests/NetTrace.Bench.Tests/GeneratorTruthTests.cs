@@ -141,6 +141,22 @@ public class GeneratorTruthTests
         Assert.True(t.MaxLiveTcpConnections < t.TcpConnections / 5,
             $"live connections ({t.MaxLiveTcpConnections}) should be a small part of all ({t.TcpConnections})");
     }
+
+    [Fact]
+    public void Long_connections_are_scheduled_round_by_round_and_still_close_whole()
+    {
+        using var g = new GeneratedCapture(TrafficProfile.LongFlows(100_000, seed: 4));
+        var t = g.Truth;
+        // the target is met to within about one connection's worth (each carries up to 20,000 requests)
+        Assert.InRange(t.Frames, 80_000, 200_000);
+        Assert.InRange(t.TcpConnections, 1, 20);                 // thousands of packets per connection
+        var r = ReadBack.Read(g.Path);
+        Assert.Equal(t.Frames, r.Frames);
+        Assert.Equal(0, r.BadChecksums);
+        Assert.Equal(t.HandshakesEstablished, r.Connections.Values.Count(c => c.Established));
+        Assert.Equal(t.HandshakesEstablished * 2, t.Fin);
+        Assert.Equal(t.TcpConnections, t.MaxLiveTcpConnections); // all overlap: each lives for minutes
+    }
 }
 
 /// <summary>samples/demo.pcapng (what `nettrace demo` analyzes) is the generator's demo profile, nothing else.</summary>
