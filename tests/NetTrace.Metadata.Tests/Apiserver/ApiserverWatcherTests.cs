@@ -125,6 +125,26 @@ public sealed class ApiserverWatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task A_session_with_a_kubeconfig_resolves_cluster_ips_and_says_where_they_came_from()
+    {
+        await using var server = new ApiserverReplay();
+        server.List(Pods, "pods-list.json");
+        server.List(Services, "services-list.json");
+        server.List(Slices, "endpointslices-list.json");
+        server.List(Nodes, "nodes-list.json");
+        var kubeconfig = server.WriteKubeconfig(_dir);
+
+        await using var session = await NetTrace.Metadata.Sources.MetadataSession.StartAsync(
+            new NetTrace.Metadata.Sources.MetadataOptions { UseCri = false, Kubeconfig = kubeconfig }, Ct);
+
+        var status = Assert.Single(session.Sources, s => s.Source == "apiserver");
+        Assert.True(status.Answered, status.ToString());
+        Assert.Equal($"apiserver: {server.Address.ToString().TrimEnd('/')}: via --kubeconfig {kubeconfig}: 14 addresses (pods, services, nodes)", status.ToString());
+        Assert.Equal("payments (ClusterIP)", session.Resolver.ResolveIp(IPAddress.Parse("10.96.0.12"))!.ToString().Split('/')[1]);
+        Assert.Equal(IpOwnerKind.Node, session.Resolver.ResolveIp(IPAddress.Parse("172.18.0.4"))?.Kind);
+    }
+
+    [Fact]
     public async Task Start_fails_with_the_apiservers_reason_when_listing_is_forbidden()
     {
         await using var server = new ApiserverReplay();
