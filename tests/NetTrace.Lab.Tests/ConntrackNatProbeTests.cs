@@ -101,8 +101,10 @@ public class ConntrackNatProbeTests
             Assert.Equal(SnatRaceTopology.ServerIp, c.Loser.Remote.Address);
             Assert.Equal(r.Connects.Count(x => x.Client == c.Loser.Inner.ToString() && x.Slow), 1);
         });
-        // Every connect's first SYN, plus one fresh conntrack for each loser's retransmit.
-        Assert.Equal(r.Connects.Count + r.InsertFailed, live.NewConnections);
+        // Every connect's first SYN, plus one fresh conntrack for each loser's retransmit (and, rarely, one for a
+        // stray packet such as a reset that arrives after its connection's entry is gone).
+        long expectedNew = r.Connects.Count + r.InsertFailed;
+        Assert.InRange(live.NewConnections, expectedNew, expectedNew + Math.Max(2, expectedNew / 100));
         // Each loser's retransmit finds its port taken (by the now-confirmed winner) and gets another one.
         Assert.True(live.PortRemapped >= r.InsertFailed, $"{live.PortRemapped} remapped, {r.InsertFailed} failed inserts");
         Assert.True(live.Confidence >= 0.9);

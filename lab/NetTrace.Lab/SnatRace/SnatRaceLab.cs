@@ -17,6 +17,8 @@ public static class SnatRaceLab
         foreach (var ns in SnatRaceCleanup.RemoveLeftovers())
             progress.WriteLine($"removed leftover namespace {ns} of an earlier run that was killed");
 
+        if (CpuAffinity.Allowed().Count < 2)
+            progress.WriteLine("warning: this process may use only one CPU; the race needs two translations at the same time, expect no clashes");
         var sw = Stopwatch.StartNew();
         var names = SnatRaceNames.New();
         progress.WriteLine($"building lab {names.Node[..^5]}: {o.Pods} pods -> node (MASQUERADE{(o.RandomFully ? " --random-fully" : "")}) -> server");
