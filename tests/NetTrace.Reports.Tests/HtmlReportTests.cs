@@ -140,3 +140,35 @@ public class HtmlReportTests
         finally { dir.Delete(true); }
     }
 }
+
+public class WorstTablesTests
+{
+    [Fact]
+    public void Icmp_pairs_name_the_cpu_that_handled_them_when_a_recording_says()
+    {
+        var echoes = Enumerable.Range(0, 10).Select(i => new IcmpEcho
+        {
+            Src = "10.0.0.1", Dst = "10.0.0.2", Id = 1, Seq = i, RequestTime = 100 + i, RttMicros = 100 + i * 100_000, Cpu = 11,
+        }).ToList();
+        var html = HtmlReport.Render(TestModels.Empty() with { IcmpEchoes = echoes });
+        Assert.Contains("<th>Handled on CPU</th>", html);
+        Assert.Matches("<td class=\"mono\">10.0.0.1</td><td class=\"mono\">10.0.0.2</td><td class=\"num\">10</td><td class=\"num\">0</td>" +
+                       "<td class=\"num\">400.1</td><td class=\"num\">900.1</td><td class=\"num\">900.1</td><td>11</td>", html);
+        Assert.DoesNotContain("Handled on CPU", HtmlReport.Render(TestModels.Hostile()));
+    }
+
+    [Fact]
+    public void Client_hosts_are_grouped_across_ports_and_failures_rank_first()
+    {
+        var hs = new List<Handshake>();
+        for (int i = 0; i < 20; i++)
+            hs.Add(new Handshake { Client = $"10.0.0.1:{1000 + i}", Server = "10.0.0.9:80", SynTime = i, SynAckRttMicros = 1000 * (i + 1), AckRttMicros = 1000 * (i + 1) + 5, Outcome = HandshakeOutcome.Established });
+        hs.Add(new Handshake { Client = "[2001:db8::7]:5000", Server = "[2001:db8::9]:443", SynTime = 3, SynRetransmits = 2, SynRetransmitGapsMicros = [1e6, 2e6], Outcome = HandshakeOutcome.Unanswered });
+        var groups = NetTrace.Reports.Data.FlowGroups.Tcp(hs, 10);
+        Assert.Equal(2, groups.Count);
+        Assert.Equal(("2001:db8::7", "[2001:db8::9]:443", 1, 1, 2), (groups[0].Client, groups[0].Server, groups[0].Attempts, groups[0].Failed, groups[0].SynRetransmits));
+        Assert.Equal(("10.0.0.1", 20), (groups[1].Client, groups[1].Attempts));
+        Assert.Equal(20_005, groups[1].MaxMicros);
+        Assert.Equal(10_005, groups[1].P50Micros);
+    }
+}

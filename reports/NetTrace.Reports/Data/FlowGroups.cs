@@ -7,7 +7,9 @@ public sealed record TcpFlowGroup(string Client, string Server, int Attempts, in
     double? P50Micros, double? P99Micros, double? MaxMicros);
 
 /// <summary>Echoes between one pair of hosts, summarised.</summary>
-public sealed record IcmpPairGroup(string Src, string Dst, int Echoes, int Unanswered, double? P50Micros, double? P99Micros, double? MaxMicros);
+/// <summary>Echoes between one pair of hosts, summarised. Cpus: the CPUs that handled them (recordings only).</summary>
+public sealed record IcmpPairGroup(string Src, string Dst, int Echoes, int Unanswered, double? P50Micros, double? P99Micros, double? MaxMicros,
+    IReadOnlyList<int> Cpus);
 
 public static class FlowGroups
 {
@@ -48,10 +50,11 @@ public static class FlowGroups
             if (!groups.TryGetValue(key, out var acc)) groups[key] = acc = new Acc();
             acc.Count++;
             if (e.RttMicros is { } v && double.IsFinite(v)) acc.Values.Add(v); else acc.Bad++;
+            if (e.Cpu is { } cpu) acc.Cpus.Add(cpu);
         }
         return groups
             .Select(kv => new IcmpPairGroup(kv.Key.Item1, kv.Key.Item2, kv.Value.Count, kv.Value.Bad,
-                kv.Value.P(50), kv.Value.P(99), kv.Value.Max()))
+                kv.Value.P(50), kv.Value.P(99), kv.Value.Max(), kv.Value.Cpus.Order().ToList()))
             .OrderByDescending(g => g.MaxMicros ?? double.PositiveInfinity)
             .ThenByDescending(g => g.Unanswered)
             .ThenBy(g => g.Src, StringComparer.Ordinal).ThenBy(g => g.Dst, StringComparer.Ordinal)
@@ -62,6 +65,7 @@ public static class FlowGroups
     {
         public int Count, Bad, Retrans;
         public List<double> Values = [];
+        public HashSet<int> Cpus = [];
         private double[]? _sorted;
         private double[] Sorted()
         {

@@ -20,7 +20,10 @@ internal sealed class ReportData
             LatencySeries.SynToSynAck(result.Handshakes),
             LatencySeries.IcmpRtt(result.IcmpEchoes),
         };
-        Series = all.Select(s => new SeriesStats(s)).ToList();
+        // Three independent sorts of up to a million values each: use both cores.
+        var stats = new SeriesStats[all.Length];
+        Parallel.For(0, all.Length, i => stats[i] = new SeriesStats(all[i]));
+        Series = stats;
         (Origin, End) = TimeSpanOf(result);
     }
 

@@ -94,13 +94,18 @@ internal static class WorstSection
     {
         if (r.IcmpEchoes.Count == 0) return;
         h.Heading(3, "ICMP echo: source → destination, slowest first");
-        h.TableStart(["Source", "Destination", "Echoes", "Unanswered", "P50 (ms)", "P99 (ms)", "Max (ms)"], new HashSet<int> { 2, 3, 4, 5, 6 });
-        foreach (var g in FlowGroups.Icmp(r.IcmpEchoes, o.WorstRows))
+        var groups = FlowGroups.Icmp(r.IcmpEchoes, o.WorstRows);
+        // ICMP between two hosts hashes to one RX queue, so one CPU: from recordings, say which.
+        bool cpus = groups.Any(g => g.Cpus.Count > 0);
+        string[] headers = ["Source", "Destination", "Echoes", "Unanswered", "P50 (ms)", "P99 (ms)", "Max (ms)"];
+        h.TableStart(cpus ? [.. headers, "Handled on CPU"] : headers, new HashSet<int> { 2, 3, 4, 5, 6 });
+        foreach (var g in groups)
         {
             h.RowStart();
             h.MonoCell(g.Src); h.MonoCell(g.Dst);
             h.NumCell(HtmlWriter.Int(g.Echoes)); h.NumCell(HtmlWriter.Int(g.Unanswered));
             h.NumCell(HtmlWriter.Ms(g.P50Micros)); h.NumCell(HtmlWriter.Ms(g.P99Micros)); h.NumCell(HtmlWriter.Ms(g.MaxMicros));
+            if (cpus) h.Cell(string.Join(", ", g.Cpus.Take(16)) + (g.Cpus.Count > 16 ? ", …" : ""));
             h.RowEnd();
         }
         h.TableEnd();
