@@ -5,10 +5,15 @@ public sealed record AnalyzeSettings
 {
     /// <summary>"auto" picks the reader by content; "native" forces our pcap/pcapng readers; "libpcap" uses SharpPcap.</summary>
     public string Reader { get; init; } = "auto";
-    /// <summary>A flow without packets for this long (capture time) is finished and its memory freed.</summary>
+    /// <summary>An open TCP stream without packets for this long (capture time) is finished and its memory freed.</summary>
     public TimeSpan FlowIdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
-    /// <summary>Closed TCP streams (FIN both ways or RST) are finished after this much quiet.</summary>
-    public TimeSpan ClosedFlowTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Closed TCP streams (FIN both ways or RST) are finished after this much quiet. Long enough for the last ACK and
+    /// retransmitted FINs; a later packet of the same tuple would start a new stream (a new SYN does so anyway).
+    /// </summary>
+    public TimeSpan ClosedFlowTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>UDP and ICMP flows (which never close) are finished after this much quiet, like conntrack's UDP timeout.</summary>
+    public TimeSpan DatagramIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>SYN→SYN-ACK above this is a slow handshake.</summary>
     public TimeSpan SlowHandshake { get; init; } = TimeSpan.FromMilliseconds(200);
     /// <summary>How many individual malformed frames are listed as problems before only the count is kept.</summary>

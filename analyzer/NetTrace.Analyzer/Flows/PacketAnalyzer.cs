@@ -37,7 +37,7 @@ internal sealed class PacketAnalyzer
         _acc = acc;
         _settings = settings;
         _echoes = new EchoTracker(source);
-        _sweepIntervalNs = (long)Math.Max(1, settings.ClosedFlowTimeout.TotalNanoseconds / 2);
+        _sweepIntervalNs = (long)Math.Max(1, Math.Min(settings.ClosedFlowTimeout.TotalNanoseconds, settings.DatagramIdleTimeout.TotalNanoseconds) / 2);
     }
 
     public long Frames { get; private set; }
@@ -80,7 +80,7 @@ internal sealed class PacketAnalyzer
                 break;
         }
         // Sweep every 64K packets, or sooner when capture time has moved on by half the closed-flow timeout.
-        if (++_sinceSweep >= SweepEvery || (_sinceSweep >= 1024 && _nowNs - _lastSweepNs > _sweepIntervalNs)) Sweep();
+        if (++_sinceSweep >= SweepEvery || (_sinceSweep >= 256 && _nowNs - _lastSweepNs > _sweepIntervalNs)) Sweep();
     }
 
     private void Count(in RawFrame f)
@@ -173,23 +173,25 @@ internal sealed class PacketAnalyzer
         _lastSweepNs = _nowNs;
         long idle = (long)_settings.FlowIdleTimeout.TotalNanoseconds;
         long closedIdle = (long)_settings.ClosedFlowTimeout.TotalNanoseconds;
+        long datagramIdle = (long)_settings.DatagramIdleTimeout.TotalNanoseconds;
         foreach (var (key, e) in _flows)
         {
             long quiet = _nowNs - e.LastNs;
-            if (quiet > idle || (e.Tcp is { Closed: true } && quiet > closedIdle))
+            long limit = e.Tcp is null ? datagramIdle : e.Tcp.Closed ? closedIdle : idle;
+            if (quiet > limit)
             {
                 Finish(e);
                 _flows.Remove(key);
             }
         }
-        _echoes.Sweep(_nowNs - idle);
+        _echoes.Sweep(_nowNs - Math.Max(idle, datagramIdle));
     }
 
     private void Finish(FlowEntry e)
     {
         var k = e.Key;
-        string? outer = k.TunnelKind == TunnelKind.None ? null : k.Tunnel.ToString();
-        string? vlan = k.VlanText();
+        string? outer = k.TunnelKind == TunnelKind.None ? null : Cached(_outerText, k.Tunnel, static t => t.ToString());
+        string? vlan = k.VlanPath == 0 ? null : Cached(_vlanText, k.VlanPath, static v => FlowKey.FormatVlan(v)!);
         string proto = k.Proto switch
         {
             Transport.Tcp => "tcp",
@@ -199,8 +201,8 @@ internal sealed class PacketAnalyzer
             _ => "ip",
         };
         bool icmp = k.Proto is Transport.Icmp or Transport.Icmpv6;
-        string epA = icmp ? k.A.ToString() : k.A.WithPort(k.PortA);
-        string epB = icmp ? k.B.ToString() : k.B.WithPort(k.PortB);
+        string epA = Endpoint(k.A, icmp ? -1 : k.PortA);
+        string epB = Endpoint(k.B, icmp ? -1 : k.PortB);
         var stats = e.FirstSenderIsA
             ? new FlowStats(proto, epA, epB, e.PacketsFromA, e.PacketsFromB, e.BytesFromA, e.BytesFromB, Sec(e.FirstNs), Sec(e.LastNs), outer, vlan)
             : new FlowStats(proto, epB, epA, e.PacketsFromB, e.PacketsFromA, e.BytesFromB, e.BytesFromA, Sec(e.FirstNs), Sec(e.LastNs), outer, vlan);
@@ -234,6 +236,26 @@ internal sealed class PacketAnalyzer
     }
 
     internal static double Sec(long ns) => ns / 1_000_000_000.0;
+
+    // Finished flows are kept as results, so their strings are most of the result's memory. Server endpoints
+    // (ports below the ephemeral range), VLAN paths and tunnels repeat across connections: one string each.
+    private const int MaxCachedStrings = 16384;
+    private readonly Dictionary<(IpAddr, int), string> _endpointText = [];
+    private readonly Dictionary<ulong, string> _vlanText = [];
+    private readonly Dictionary<Tunnel, string> _outerText = [];
+
+    private string Endpoint(IpAddr ip, int port)
+    {
+        if (port >= 32768) return ip.WithPort(port);
+        return Cached(_endpointText, (ip, port), static e => e.Item2 < 0 ? e.Item1.ToString() : e.Item1.WithPort(e.Item2));
+    }
+
+    private static string Cached<TKey>(Dictionary<TKey, string> cache, TKey key, Func<TKey, string> make) where TKey : notnull
+    {
+        if (cache.TryGetValue(key, out var s)) return s;
+        if (cache.Count >= MaxCachedStrings) cache.Clear();
+        return cache[key] = make(key);
+    }
 
     /// <summary>Ends the file: finishes every live flow and hands results over in stream order.</summary>
     public void Complete()
