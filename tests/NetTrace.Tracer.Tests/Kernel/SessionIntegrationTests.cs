@@ -61,7 +61,9 @@ public sealed class SessionIntegrationTests
         int closedPort = FreePort();
         int myPid = Environment.ProcessId;
 
+        var before = DateTime.UtcNow;
         using (var ok = new TcpClient(AddressFamily.InterNetwork)) ok.Connect(IPAddress.Loopback, openPort);
+        var after = DateTime.UtcNow;
         using (var refused = new TcpClient(AddressFamily.InterNetwork))
             Assert.Throws<SocketException>(() => refused.Connect(IPAddress.Loopback, closedPort));
         // A dual-stack (AF_INET6) socket to 127.0.0.1: the v4-mapped path.
@@ -87,6 +89,9 @@ public sealed class SessionIntegrationTests
             Assert.Contains(starts, s => s.SocketId == e.SocketId && s.StartNs == e.StartNs);
             Assert.Equal(SelfNetns(), e.Header.NetnsInode);
         }
+        // Kernel CLOCK_MONOTONIC stamps convert to the wall-clock time the connect happened.
+        var firstUtc = session.MonotonicToUtc(est.Min(e => e.Header.TimestampNs));
+        Assert.InRange(firstUtc, before.AddMilliseconds(-5), after.AddMilliseconds(5));
         Assert.Single(est, e => e.WasV4Mapped);
         Assert.Single(est, e => !e.WasV4Mapped);
 

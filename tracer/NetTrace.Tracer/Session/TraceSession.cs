@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using NetTrace.Tracer.Libbpf;
 using NetTrace.Tracer.Planning;
@@ -103,13 +102,28 @@ public sealed class TraceSession : IDisposable
         catch (UnauthorizedAccessException) { return null; }
     }
 
-    private static long RealtimeMinusMonotonicNs()
+    private static unsafe long RealtimeMinusMonotonicNs()
     {
-        // Stopwatch is CLOCK_MONOTONIC on Linux, the clock of bpf_ktime_get_ns.
-        long mono = (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
-        long real = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
-        return real - mono;
+        // bpf_ktime_get_ns is CLOCK_MONOTONIC. Read it and CLOCK_REALTIME directly (Stopwatch's clock is not
+        // guaranteed to be the same one); take the tightest of a few back-to-back pairs.
+        long best = 0, bestGap = long.MaxValue;
+        for (int i = 0; i < 5; i++)
+        {
+            Timespec m1, r, m2;
+            clock_gettime(1 /* CLOCK_MONOTONIC */, &m1);
+            clock_gettime(0 /* CLOCK_REALTIME */, &r);
+            clock_gettime(1, &m2);
+            long mono1 = m1.Sec * 1_000_000_000 + m1.Nsec, mono2 = m2.Sec * 1_000_000_000 + m2.Nsec;
+            long gap = mono2 - mono1;
+            if (gap < bestGap) { bestGap = gap; best = r.Sec * 1_000_000_000 + r.Nsec - (mono1 + gap / 2); }
+        }
+        return best;
     }
+
+    private struct Timespec { public long Sec; public long Nsec; }
+
+    [DllImport("libc")]
+    private static extern unsafe int clock_gettime(int clock, Timespec* ts);
 
     /// <summary>Converts an event's CLOCK_MONOTONIC timestamp to UTC wall-clock time.</summary>
     public DateTime MonotonicToUtc(ulong ns) => DateTime.UnixEpoch.AddTicks(((long)ns + _realtimeMinusMonotonicNs) / 100);
