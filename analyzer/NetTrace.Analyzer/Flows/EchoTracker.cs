@@ -28,9 +28,11 @@ internal sealed class EchoTracker(string source)
     public void Packet(in PacketInfo p, bool request, long ns, long frame)
     {
         var flow = FlowKey.Of(p, p.IcmpId, p.IcmpId, out bool srcIsA);
+        // Pinging yourself (loopback): both directions have the same key; the requester is then always "A".
+        bool self = p.Src == p.Dst;
         if (request)
         {
-            _pending[new Key(flow, p.IcmpSeq, srcIsA)] = _records.Count;
+            _pending[new Key(flow, p.IcmpSeq, self || srcIsA)] = _records.Count;
             _records.Add(new Record
             {
                 Src = p.Src, Dst = p.Dst, Id = p.IcmpId, Seq = p.IcmpSeq, V6 = p.L4 == Transport.Icmpv6,
@@ -38,7 +40,7 @@ internal sealed class EchoTracker(string source)
             });
             return;
         }
-        var key = new Key(flow, p.IcmpSeq, !srcIsA);
+        var key = new Key(flow, p.IcmpSeq, self || !srcIsA);
         if (_pending.Remove(key, out int index))
         {
             var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_records);

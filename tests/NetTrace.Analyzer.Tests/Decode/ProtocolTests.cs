@@ -241,6 +241,15 @@ public class ProtocolTests
     }
 
     [Fact]
+    public void Ping_to_self_on_loopback_pairs()
+    {
+        var r = Raw(Ping("127.0.0.1", "127.0.0.1"), LinkTypes.Null, ip => Loopback(2, ip, bigEndian: false));
+        Assert.Equal(250.0, Assert.Single(r.IcmpEchoes).RttMicros!.Value, 3);
+        var r6 = Raw(Ping("::1", "::1"), LinkTypes.LinuxSll, ip => Sll(0x86DD, ip));
+        Assert.Equal(250.0, Assert.Single(r6.IcmpEchoes).RttMicros!.Value, 3);
+    }
+
+    [Fact]
     public void Unsupported_link_type_is_counted_and_reported_once()
     {
         var r = AnalyzeBytes(PcapFile.Build(147, [new Frame(T0, new byte[40]), new Frame(T0 + 1, new byte[40])]));
