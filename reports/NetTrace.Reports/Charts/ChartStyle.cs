@@ -54,6 +54,14 @@ internal static class ChartStyle
         _ => (ms * 1000).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " µs",
     };
 
+    /// <summary>Unit for a time axis spanning this many seconds: seconds up to 2 h, then hours, then days.</summary>
+    public static (double seconds, string name) TimeUnit(double spanSeconds) => spanSeconds switch
+    {
+        > 2 * 86400 => (86400, "days"),
+        > 2 * 3600 => (3600, "hours"),
+        _ => (1, "seconds"),
+    };
+
     /// <summary>log10 of milliseconds from microseconds, floored so 0 stays on the axis.</summary>
     public static double LogMs(double micros) => Math.Log10(Math.Max(micros, Data.Downsampler.LogFloorMicros) / 1000.0);
 

@@ -23,7 +23,8 @@ internal static class LatencyScatterChart
 
         bool log = ChartStyle.WantsLog(present.Select(s => s.Sorted));
         double yLo = present.Min(s => Y(s.Sorted[0], log)), yHi = present.Max(s => Y(s.Sorted[^1], log));
-        double xHi = Math.Max(d.End - d.Origin, 1e-3);
+        var (unit, unitName) = ChartStyle.TimeUnit(d.End - d.Origin);
+        double xHi = Math.Max(d.End - d.Origin, 1e-3) / unit;
         double maxMs = present.Max(s => s.Sorted[^1]) / 1000.0;
         double yPad = Math.Max((yHi - yLo) * 0.05, log ? 0.1 : yHi * 0.05 + 1e-3);
 
@@ -38,7 +39,7 @@ internal static class LatencyScatterChart
             var ys = new double[keep.Length];
             for (int i = 0; i < keep.Length; i++)
             {
-                xs[i] = series.Times[keep[i]] - d.Origin;
+                xs[i] = (series.Times[keep[i]] - d.Origin) / unit;
                 ys[i] = Y(series.Micros[keep[i]], log);
             }
 
@@ -51,7 +52,7 @@ internal static class LatencyScatterChart
             sp.MarkerSize = keep.Length > 5000 ? MarkerPixels + 0.5f : 4;
 
             plt.Title($"{series.Name}: {Html.HtmlWriter.Int(series.Count)} measurements" + (log ? " (log scale)" : ""));
-            plt.XLabel($"seconds since {Html.HtmlWriter.Utc(d.Origin)}");
+            plt.XLabel($"{unitName} since {Html.HtmlWriter.Utc(d.Origin)}");
             plt.YLabel("latency");
             if (log) ChartStyle.UseLogMsAxis(plt.Axes.Left);
             else plt.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = ChartStyle.FormatMs };

@@ -29,6 +29,7 @@ internal static class RetransmitTimelineChart
         foreach (var e in events)
             counts[(int)e.Kind, Math.Clamp((int)((e.Time - first) / width), 0, buckets - 1)]++;
 
+        var (unit, unitName) = ChartStyle.TimeUnit(last - first);
         var plt = ChartStyle.NewPlot();
         var bars = new List<Bar>();
         for (int b = 0; b < buckets; b++)
@@ -40,8 +41,8 @@ internal static class RetransmitTimelineChart
                 if (c == 0) continue;
                 bars.Add(new Bar
                 {
-                    Position = (b + 0.5) * width + (first - origin), ValueBase = baseline, Value = baseline + c,
-                    Size = width * 0.9, FillColor = ColorOf(k), LineWidth = 0,
+                    Position = ((b + 0.5) * width + (first - origin)) / unit, ValueBase = baseline, Value = baseline + c,
+                    Size = width * 0.9 / unit, FillColor = ColorOf(k), LineWidth = 0,
                 });
                 baseline += c;
             }
@@ -55,7 +56,7 @@ internal static class RetransmitTimelineChart
         }
         plt.ShowLegend(Alignment.UpperRight);
         plt.Title("Retransmitted SYNs over time");
-        plt.XLabel($"seconds since {Html.HtmlWriter.Utc(origin)} (bars of {Html.HtmlWriter.Seconds(width)})");
+        plt.XLabel($"{unitName} since {Html.HtmlWriter.Utc(origin)} (bars of {Html.HtmlWriter.Seconds(width)})");
         plt.YLabel("retransmitted SYNs");
         plt.Axes.Margins(bottom: 0);
         return ChartImage.Render(plt, "chart-syn-retransmits", "Retransmitted SYNs over time",
