@@ -94,7 +94,7 @@ static __always_inline int on_drop(const struct sk_buff *skb, void *location, __
 	e->protocol = proto;
 	e->has_tuple = has_tuple;
 	e->_pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	nt_submit(e);
 	return 0;
 }
 

@@ -105,7 +105,7 @@ static __always_inline int handle(const struct sk_buff *skb, const unsigned char
 	e->len = BPF_CORE_READ(skb, len);
 	e->icmp_type = icmp.type;
 	__builtin_memset(e->_pad, 0, sizeof(e->_pad));
-	bpf_ringbuf_submit(e, 0);
+	nt_submit(e);
 	return 0;
 }
 

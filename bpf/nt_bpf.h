@@ -47,6 +47,19 @@ static __always_inline void nt_count_lost(void)
 		(*n)++;
 }
 
+/* Waking the reader costs an irq_work per event (a self-IPI: a VM exit on virtual machines), several µs each.
+ * Wake it only once this much is waiting; user space also drains the ring whenever its poll times out, so
+ * events are never later than that timeout. 0 = wake for every event. Set by user space before load. */
+const volatile __u32 nt_wakeup_bytes = 0;
+
+static __always_inline void nt_submit(void *e)
+{
+	__u64 flags = 0;
+	if (nt_wakeup_bytes)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= nt_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
 static __always_inline void *nt_reserve(__u64 size)
 {
 	void *e = bpf_ringbuf_reserve(&events, size, 0);

@@ -64,7 +64,7 @@ static __always_inline void emit(struct cpu_state *s, __u32 kind, __u64 run_ns)
 	e->kind = kind;
 	e->in_ksoftirqd = is_ksoftirqd(e->hdr.comm);
 	__builtin_memset(e->_pad, 0, sizeof(e->_pad));
-	bpf_ringbuf_submit(e, 0);
+	nt_submit(e);
 }
 
 static __always_inline int on_raise(void)

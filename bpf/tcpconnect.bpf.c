@@ -63,7 +63,7 @@ static __always_inline void emit(const struct sock *sk, const struct conn *c, __
 	e->error = error;
 	e->reset_seen = c->reset_seen;
 	__builtin_memset(e->_pad, 0, sizeof(e->_pad));
-	bpf_ringbuf_submit(e, 0);
+	nt_submit(e);
 }
 
 static __always_inline int on_state(const struct sock *sk, int oldstate, int newstate)

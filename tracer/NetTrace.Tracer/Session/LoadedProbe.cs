@@ -48,6 +48,7 @@ internal sealed class LoadedProbe : IDisposable
         for (int i = 0; i < o.Ports.Count; i++) filter.Ports[i] = o.Ports[i];
         // Only probes that emit events need a big ring; the sendmsg probe aggregates in a hash map.
         obj.Map("events").SetMaxEntries(kind == ProbeKinds.TcpSendmsg ? 4096u : (uint)o.RingBufferBytes);
+        obj.SetReadOnlyGlobal("nt_wakeup_bytes", (uint)o.WakeupBytes);
         switch (kind)
         {
             case ProbeKinds.TcpConnect:

@@ -135,7 +135,9 @@ public sealed class TraceSession : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _ring.Poll(timeoutMs);
+            // With wakeup batching the kernel may not have signalled: drain what is there either way.
+            int n = _ring.Poll(timeoutMs);
+            return n + _ring.Consume();
         }
     }
 

@@ -19,6 +19,10 @@ public sealed record TraceSessionOptions
     public bool IncludeUnspecifiedDrops { get; init; }
     /// <summary>Ring buffer per probe object: a power of two, at least a page.</summary>
     public int RingBufferBytes { get; init; } = 1 << 20;
+    /// <summary>The kernel wakes the reader only when this much event data is waiting (each wakeup is an IPI,
+    /// expensive on VMs); <c>Poll</c> drains the rest when it times out, so delivery is at most one poll timeout
+    /// late. 0 = wake for every event (lowest latency, highest cost).</summary>
+    public int WakeupBytes { get; init; } = 64 * 1024;
     /// <summary>Attach kinds never to use (e.g. to force the classic tracepoint path in tests).</summary>
     public IReadOnlySet<AttachKind>? DisabledAttachKinds { get; init; }
     /// <summary>Start with the probes that can attach and report the others in <c>Unavailable</c>, instead of failing.</summary>
@@ -33,6 +37,8 @@ public sealed record TraceSessionOptions
         if (Pid < 0) throw new ArgumentException("pid must be positive", nameof(Pid));
         if (RingBufferBytes < 4096 || (RingBufferBytes & (RingBufferBytes - 1)) != 0)
             throw new ArgumentException("ring buffer size must be a power of two ≥ 4096", nameof(RingBufferBytes));
+        if (WakeupBytes < 0 || WakeupBytes >= RingBufferBytes)
+            throw new ArgumentException("wakeup threshold must be ≥ 0 and below the ring buffer size", nameof(WakeupBytes));
         if (SoftirqVector is < 0 or > 9) throw new ArgumentException("softirq vector must be 0..9", nameof(SoftirqVector));
         if (Probes == ProbeKinds.None) throw new ArgumentException("no probe selected", nameof(Probes));
     }
