@@ -77,4 +77,17 @@ public class DoctorNatRulesTests
         var clean = ConntrackStats.Parse("entries insert_failed drop early_drop\n00000001 00000000 00000000 00000000\n") with { Max = 100 };
         Assert.All(DoctorConntrackCheck.Evaluate(clean), c => Assert.Equal(DoctorStatus.Ok, c.Status));
     }
+
+    [Fact]
+    public void Rate_check_warns_only_when_inserts_fail_during_the_sample()
+    {
+        var t0 = DateTimeOffset.UnixEpoch.AddSeconds(1000);
+        var before = ConntrackStats.Parse("entries insert_failed drop\n00000001 00000010 00000010\n") with { Time = t0 };
+        var same = before with { Time = t0.AddSeconds(2) };
+        var rising = ConntrackStats.Parse("entries insert_failed drop\n00000001 00000016 00000016\n") with { Time = t0.AddSeconds(2) };
+        Assert.Equal(DoctorStatus.Ok, DoctorConntrackCheck.EvaluateRate(same.Since(before)).Status);
+        var warn = DoctorConntrackCheck.EvaluateRate(rising.Since(before));
+        Assert.Equal(DoctorStatus.Warn, warn.Status);
+        Assert.Contains("6 failed inserts (3.0/s)", warn.Summary);
+    }
 }

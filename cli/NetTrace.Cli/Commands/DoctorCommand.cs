@@ -21,11 +21,19 @@ public static class DoctorCommand
             "Examples:\n" +
             "  nettrace doctor\n" +
             "  nettrace doctor --json\n" +
+            "  nettrace doctor --sample 5                      # plus: do conntrack inserts fail during 5 s?\n" +
             "  nettrace doctor --netns cni-1234abcd            # a pod's or a lab's namespace");
+        var sample = new Option<double>("--sample")
+        {
+            Description = "Also sample the conntrack counters for this many seconds: are inserts failing right now?",
+            DefaultValueFactory = _ => 0,
+        };
         cmd.Options.Add(json);
         cmd.Options.Add(netns);
+        cmd.Options.Add(sample);
         cmd.SetAction((pr, ct) =>
-            Task.FromResult(new DoctorHandler(new DoctorOptions(pr.GetValue(json), pr.GetValue(netns)), Console.Out, Console.Error).Run()));
+            Task.FromResult(new DoctorHandler(new DoctorOptions(pr.GetValue(json), pr.GetValue(netns),
+                pr.GetValue(sample) > 0 ? TimeSpan.FromSeconds(Math.Min(pr.GetValue(sample), 600)) : null), Console.Out, Console.Error).Run()));
         return cmd;
     }
 }

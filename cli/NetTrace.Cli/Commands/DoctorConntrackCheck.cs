@@ -7,6 +7,38 @@ public static class DoctorConntrackCheck
 {
     public const string CountersId = "conntrack-insert-failed";
     public const string FillId = "conntrack-table-fill";
+    public const string RateId = "conntrack-insert-failed-now";
+
+    /// <summary>Samples the counters twice, <paramref name="window"/> apart: are inserts failing right now?</summary>
+    public static DoctorCheck? Sample(string? netnsPath, TimeSpan window, CancellationToken ct)
+    {
+        try
+        {
+            var before = ConntrackStats.Read(netnsPath);
+            Task.Delay(window, ct).Wait(ct);
+            return EvaluateRate(ConntrackStats.Read(netnsPath).Since(before));
+        }
+        catch (Exception e) when (e is ConntrackUnavailableException or NetnsException or FormatException or IOException) { return null; }
+    }
+
+    public static DoctorCheck EvaluateRate(ConntrackDelta d)
+    {
+        double secs = Math.Max(d.Window.TotalSeconds, 0.001);
+        var details = new List<string>
+        {
+            $"insert_failed +{d.InsertFailed}", $"drop +{d.Drop}", $"clash_resolve +{d.ClashResolve}", $"early_drop +{d.EarlyDrop}",
+            $"over {secs:F1} s",
+        };
+        if (d.InsertFailed > 0 || d.Drop > 0)
+            return new DoctorCheck(RateId, DoctorStatus.Warn, "Conntrack insert failures right now",
+                $"{d.InsertFailed} failed inserts ({d.InsertFailed / secs:F1}/s) and {d.Drop} drops while sampling",
+                "Connections are losing the conntrack insert race at this moment: each is a dropped packet and, for a " +
+                "TCP connect, a 1 s (then 3 s) wait. With source NAT this is the SNAT port race.",
+                "Add --random-fully to the MASQUERADE/SNAT rules (nat-random-fully lists them); `nettrace trace` names " +
+                "the connections that lose.", details);
+        return new DoctorCheck(RateId, DoctorStatus.Ok, "Conntrack insert failures right now",
+            $"none while sampling {secs:F1} s", "No insert race lost during the sample.", "nothing to do", details);
+    }
 
     public static IReadOnlyList<DoctorCheck> Run(string? netnsPath)
     {

@@ -4,7 +4,7 @@ using NetTrace.Tracer.Conntrack;
 
 namespace NetTrace.Cli.Commands;
 
-public sealed record DoctorOptions(bool Json, string? Netns);
+public sealed record DoctorOptions(bool Json, string? Netns, TimeSpan? Sample = null);
 
 public sealed class DoctorHandler(DoctorOptions options, TextWriter stdout, TextWriter stderr)
 {
@@ -20,7 +20,10 @@ public sealed class DoctorHandler(DoctorOptions options, TextWriter stdout, Text
                 return Program.ExitUsage;
             }
         }
-        var checks = RunChecks(nsPath);
+        var checks = RunChecks(nsPath).ToList();
+        if (options.Sample is { } window && window > TimeSpan.Zero
+            && DoctorConntrackCheck.Sample(nsPath, window, CancellationToken.None) is { } rate)
+            checks.Add(rate);
         if (options.Json) WriteJson(nsPath, checks); else WriteText(nsPath, checks);
         if (checks.All(c => c.Status == DoctorStatus.Skipped)) return Program.ExitFailed;
         return checks.Any(c => c.Status is DoctorStatus.Warn or DoctorStatus.Fail) ? Program.ExitWarnings : Program.ExitOk;

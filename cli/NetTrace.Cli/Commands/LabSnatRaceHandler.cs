@@ -61,7 +61,7 @@ public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter st
         if (slow.Count > 0)
             stdout.WriteLine($"  other connects: median {slow[slow.Count / 2] * 1e3:F2} ms, max {slow[^1] * 1e3:F2} ms");
         stdout.WriteLine(!r.CountsMatch
-            ? $"  counts differ: {r.SlowConnects} slow connects vs insert_failed +{d.InsertFailed} / drop +{d.Drop}"
+            ? $"  counts differ: {r.SlowConnects} slow connects vs insert_failed +{d.InsertFailed}"
             : r.SlowConnects == 0
                 ? "  no failed conntrack inserts and no 1 s connects: no race"
                 : "  counts match: every failed conntrack insert cost one connect a 1 s SYN retransmit");

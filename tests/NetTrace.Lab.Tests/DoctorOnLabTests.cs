@@ -1,0 +1,37 @@
+using NetTrace.Cli.Commands;
+using NetTrace.Lab.SnatRace;
+using NetTrace.TestSupport;
+using Xunit;
+
+namespace NetTrace.Lab.Tests;
+
+/// <summary>`nettrace doctor --netns` pointed at the lab's node namespace while the race runs.</summary>
+[Collection("snat-race-lab")]
+public class DoctorOnLabTests
+{
+    [Fact]
+    public async Task Doctor_names_the_rule_and_the_failing_inserts_of_a_racing_node()
+    {
+        Privileged.Require("root (network namespaces, iptables NAT)");
+        var ct = TestContext.Current.CancellationToken;
+        var lab = Task.Run(() => SnatRaceLab.RunAsync(new SnatRaceOptions(Rounds: 6000), TextWriter.Null, ct), ct);
+        string prefix = $"{SnatRaceNames.Prefix}{Environment.ProcessId}-";
+        string? node = null;
+        for (int i = 0; i < 200 && node == null && !lab.IsCompleted; i++)
+        {
+            node = SnatRaceCleanup.ListNetns().FirstOrDefault(n => n.StartsWith(prefix) && n.EndsWith("-node"));
+            if (node == null) await Task.Delay(50, ct);
+        }
+        Assert.NotNull(node);
+        await Task.Delay(300, ct);   // racing has begun after the warm-up
+
+        var stdout = new StringWriter();
+        int code = new DoctorHandler(new DoctorOptions(Json: false, Netns: node, Sample: TimeSpan.FromSeconds(1)), stdout, new StringWriter()).Run();
+        var r = await lab;
+        var text = stdout.ToString();
+        Assert.True(r.InsertFailed > 0);
+        Assert.Equal(NetTrace.Cli.Program.ExitWarnings, code);
+        Assert.Contains("RACE [iptables-nft] nat/POSTROUTING: -A POSTROUTING -s 10.244.0.0/24 -o ext0 -j MASQUERADE", text);
+        Assert.Matches(@"\[WARN\s*\] Conntrack insert failures right now: [1-9]\d* failed inserts", text);
+    }
+}
