@@ -12,6 +12,9 @@ internal static class ChartStyle
     public static readonly Color Rto3s = Color.FromHex("#9467bd");
     public static readonly Color Backoff = Color.FromHex("#8c564b");
     public static readonly Color Other = Color.FromHex("#7f7f7f");
+    public static readonly Color P50 = Color.FromHex("#333333");
+    public static readonly Color P99 = Color.FromHex("#b8860b");
+    public static readonly Color P999 = Color.FromHex("#c2185b");
     /// <summary>Reference lines are solid: Skia's SVG canvas cannot draw dashes and complains on stderr.</summary>
     public static readonly Color Reference = Color.FromHex("#555555").WithAlpha(0.55);
 

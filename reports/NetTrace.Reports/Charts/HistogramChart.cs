@@ -29,12 +29,13 @@ internal static class HistogramChart
         plt.Add.Bars(bars);
 
         var row = s.Row!;
-        foreach (var (label, v) in new[] { ("P50", row.P50), ("P99", row.P99), ("P99.9", row.P999) })
+        // Percentile markers go in the legend, not on the axis, where their labels would cover ticks or the title.
+        foreach (var (label, v, lineColor) in new[] { ("P50", row.P50, ChartStyle.P50), ("P99", row.P99, ChartStyle.P99), ("P99.9", row.P999, ChartStyle.P999) })
         {
-            var line = plt.Add.VerticalLine(log ? ChartStyle.LogMs(v) : v / 1000.0, 1, ChartStyle.Reference, LinePattern.Solid);
-            line.LabelText = label;
-            line.LabelOppositeAxis = true;
+            var line = plt.Add.VerticalLine(log ? ChartStyle.LogMs(v) : v / 1000.0, 1.5f, lineColor, LinePattern.Solid);
+            line.LegendText = $"{label} {ChartStyle.FormatMs(v / 1000.0)}";
         }
+        plt.ShowLegend(Alignment.UpperRight);
         plt.Title($"{s.Series.Name}: distribution" + (log ? " (log scale)" : ""));
         plt.XLabel("latency");
         plt.YLabel("count");

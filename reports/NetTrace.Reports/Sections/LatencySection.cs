@@ -51,7 +51,7 @@ internal static class LatencySection
         foreach (var s in rows)
         {
             var chart = HistogramChart.Build(s, o, $"chart-histogram-{i++}");
-            if (chart != null) h.Raw(chart.Figure($"{s.Series.Name}: how many measurements fell in each latency bin; grey lines at P50, P99 and P99.9."));
+            if (chart != null) h.Raw(chart.Figure($"{s.Series.Name}: how many measurements fell in each latency bin; lines at P50, P99 and P99.9."));
         }
         h.Raw("</section>\n");
     }
