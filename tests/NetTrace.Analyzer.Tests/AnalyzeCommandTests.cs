@@ -44,6 +44,11 @@ public class AnalyzeCommandTests
         var root = doc.RootElement;
         foreach (var name in new[] { "sources", "summary", "handshakes", "icmpEchoes", "flows", "findings", "problems" })
             Assert.True(root.TryGetProperty(name, out _), name);
+        var src = Assert.Single(root.GetProperty("sources").EnumerateArray());
+        Assert.Equal("pcap-usec-le", src.GetProperty("format").GetString());
+        Assert.Matches(@"^\d{10}\.\d{6}$", src.GetProperty("firstTime").GetRawText());
+        Assert.True(src.GetProperty("lastTime").GetDouble() >= src.GetProperty("firstTime").GetDouble());
+        Assert.True(src.GetProperty("complete").GetBoolean());
         var summary = root.GetProperty("summary");
         foreach (var name in new[] { "frames", "ipv4", "ipv6", "tcp", "udp", "icmp", "icmpv6", "tcpStreams", "syn", "synAck", "rst", "synRetransmits", "malformed" })
             Assert.Equal(JsonValueKind.Number, summary.GetProperty(name).ValueKind);

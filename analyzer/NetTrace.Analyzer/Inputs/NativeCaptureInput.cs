@@ -25,11 +25,8 @@ public sealed class NativeCaptureInput : IInputReader
 /// <summary>Moves frames from a packet source into the sink and describes the source afterwards.</summary>
 public static class PacketPump
 {
-    private static readonly long MaxNs = (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks / 100 * 10_000;
-
-    /// <summary>Unix nanoseconds as a time, or null when a damaged timestamp lies outside what DateTimeOffset holds.</summary>
-    public static DateTimeOffset? Time(long unixNs) =>
-        unixNs >= 0 && unixNs < MaxNs ? DateTimeOffset.UnixEpoch.AddTicks(unixNs / 100) : null;
+    /// <summary>Unix nanoseconds as a time (every long fits: ±292 years around 1970 in 100 ns ticks).</summary>
+    public static DateTimeOffset Time(long unixNs) => DateTimeOffset.UnixEpoch.AddTicks(unixNs / 100);
 
     public static SourceInfo Run(IPacketSource source, AnalysisSink sink, CancellationToken ct)
     {
