@@ -13,8 +13,19 @@ dir=$(cd "$dir" && pwd)
 sock="$dir/containerd.sock"
 pid=$(cat "$dir/containerd.pid" 2>/dev/null || true)
 
+answers() { ctr --address "$sock" --timeout 2s version >/dev/null 2>&1; }
+
+# A containerd that crashed or was killed leaves its pods running: start it again on the same state so it
+# reconnects to their shims and the pods can be killed through it.
+if ! { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; } && [ -f "$dir/config.toml" ] && [ -d "$dir/state" ]; then
+  setsid containerd --config "$dir/config.toml" >>"$dir/logs/containerd.log" 2>&1 < /dev/null &
+  pid=$!
+  echo "$pid" > "$dir/containerd.pid"
+  for _ in $(seq 1 100); do answers && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+fi
+
 netns_files=()
-if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ctr --address "$sock" --timeout 2s version >/dev/null 2>&1; then
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && answers; then
   c="ctr --address $sock --timeout 10s -n k8s.io"
   for id in $($c containers ls -q 2>/dev/null); do
     # The OCI spec names the sandbox's netns file (/var/run/netns/cni-<uuid>) and the pod uid label.

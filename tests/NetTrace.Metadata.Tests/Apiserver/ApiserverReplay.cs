@@ -188,8 +188,14 @@ internal sealed class ApiserverReplay : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            // Close alone: Stop then Close would re-bind the port to remove the prefix again, racing other tests.
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+        }
         try { await _acceptLoop; } catch (Exception) { }
         Task[] handlers;
         lock (_handlers) handlers = [.. _handlers];

@@ -23,6 +23,8 @@ public sealed class CriRefresher : IAsyncDisposable
     public long Refreshes { get; private set; }
     public long Failures { get; private set; }
     public string? LastError { get; private set; }
+    /// <summary>When the last successful inventory was taken (MinValue before the first).</summary>
+    public DateTimeOffset LastSuccess => _lastGood;
 
     public CriRefresher(CriClient client, MetadataIndex index, MetadataOptions options)
     {
