@@ -102,6 +102,18 @@ public class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public void Analyze_with_html_writes_the_same_report()
+    {
+        var html = PathIn("analyze.html");
+        var options = new AnalyzeOptions { Paths = [SharedPcaps.File("chrissanders-http_espn_fail.pcapng")], Html = html, Quiet = true, Json = true };
+        int code = AnalyzeHandler.Run(options, new StringWriter(), new StringWriter(), TestContext.Current.CancellationToken);
+        Assert.Equal(Program.ExitOk, code);
+        var text = File.ReadAllText(html);
+        Assert.Contains("<section id=\"findings\">", text);
+        Assert.Contains("chart-latency-handshake", text);
+    }
+
+    [Fact]
     public async Task Help_shows_examples()
     {
         var output = new StringWriter();
