@@ -49,7 +49,9 @@ public class SnatRaceDetectorTests
         Assert.Contains(f.Evidence, e => e.Label.StartsWith("inner connects whose first SYN never left") && e.Value == "7");
         Assert.Contains(f.Evidence, e => e.Label.StartsWith("of them with another inner flow") && e.Value == "7");
         Assert.Contains(f.Evidence, e => e.Label == "connects paired across the NAT by ISN and server" && e.Value == "100");
-        Assert.Contains(f.Evidence, e => e.Value.Contains("10.244.0.10:20000 → 203.0.113.1:20000 (won) and 10.244.0.11:20000 (lost"));
+        Assert.Contains(f.Evidence, e => e.Value.StartsWith("10.244.0.10:20000 (won) and 10.244.0.11:20000 (lost, SYNs 5 µs apart) → 203.0.113.10:8080 both as 203.0.113.1:20000"));
+        Assert.Equal("10.244.0.11: 7", f.Evidence[1].Value);          // who lost, among the four lines the terminal shows
+        Assert.StartsWith("clash at ", f.Evidence[2].Label);
         Assert.Equal(["10.244.0.11 (7)"], f.Affects);
         Assert.Contains(f.Evidence, e => e.Label == "pre-NAT capture" && e.Value == "pre");
         // The pre-NAT file is explained by the pairing: no second, weaker finding for it.

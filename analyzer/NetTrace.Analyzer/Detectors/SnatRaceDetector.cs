@@ -72,15 +72,17 @@ public static class SnatRaceDetector
         var evidence = new List<Evidence>
         {
             new("connects whose first SYN was lost and whose 1 s / 3 s retransmit was answered at once", lost.Count.ToString(Inv)),
-            new("of them clustered within " + ClusterGapSeconds.ToString(Inv) + " s", cluster.Count.ToString(Inv)),
-            new("connects to the same server(s) in that window answered on the first SYN", $"{clean} of {around.Count}"),
             new("lost SYNs with a concurrent SYN from another client, same source port and server (within 10 ms)", withTwin.ToString(Inv)),
         };
-        foreach (var (l, t) in twins.Where(x => x.Twin != null).Take(3))
-            evidence.Add(new($"example at {Time(l.FirstSyn)}",
-                $"{l.Client} lost its SYN to {l.Server} while {t!.Client} sent one {Math.Abs(t.FirstSyn - l.FirstSyn) * 1e6:0} µs apart (same source port)"));
-        foreach (var l in cluster.Where(c => twins.All(x => x.Lost != c || x.Twin == null)).Take(Math.Max(0, 3 - withTwin)))
-            evidence.Add(new($"example at {Time(l.FirstSyn)}", $"{l.Client} → {l.Server}: SYN retransmitted after {(l.SynTimes[1] - l.FirstSyn):0.000} s, then answered"));
+        var twinExamples = twins.Where(x => x.Twin != null).Take(3).Select(x => new Evidence($"example at {Time(x.Lost.FirstSyn)}",
+            $"{x.Lost.Client} lost its SYN to {x.Lost.Server} while {x.Twin!.Client} sent one {Math.Abs(x.Twin.FirstSyn - x.Lost.FirstSyn) * 1e6:0} µs apart (same source port)")).ToList();
+        var plainExamples = cluster.Where(c => twins.All(x => x.Lost != c || x.Twin == null)).Take(Math.Max(0, 3 - twinExamples.Count))
+            .Select(l => new Evidence($"example at {Time(l.FirstSyn)}", $"{l.Client} → {l.Server}: SYN retransmitted after {(l.SynTimes[1] - l.FirstSyn):0.000} s, then answered")).ToList();
+        var allExamples = twinExamples.Concat(plainExamples).ToList();
+        if (allExamples.Count > 0) evidence.Add(allExamples[0]);
+        evidence.Add(new("connects to the same server(s) in that window answered on the first SYN", $"{clean} of {around.Count}"));
+        evidence.Add(new("of the lost ones clustered within " + ClusterGapSeconds.ToString(Inv) + " s", cluster.Count.ToString(Inv)));
+        evidence.AddRange(allExamples.Skip(1));
         return new Finding
         {
             Kind = SuspectedKind,
@@ -101,23 +103,26 @@ public static class SnatRaceDetector
     {
         var losers = r.Losers;
         int withWinner = losers.Count(l => l.Winner != null);
+        // The terminal shows the first four lines: count, who lost, one clash spelled out, how many had a winner.
         var evidence = new List<Evidence>
         {
             new("inner connects whose first SYN never left the NAT (retransmit did, 1 s / 3 s later)", losers.Count.ToString(Inv)),
-            new("of them with another inner flow that took the same outer ip:port at that moment", withWinner.ToString(Inv)),
-            new("connects paired across the NAT by ISN and server", r.PairedCount.ToString(Inv)),
-            new("pre-NAT capture", r.InnerFile ?? "?"),
-            new("post-NAT capture", r.OuterFile ?? "?"),
+            new("lost first SYNs by pod address", string.Join(", ", losers.GroupBy(l => l.Inner.Client.Address.ToString())
+                .OrderByDescending(g => g.Count()).Select(g => $"{g.Key}: {g.Count()}"))),
         };
-        foreach (var g in losers.GroupBy(l => l.Inner.Client.Address.ToString()).OrderByDescending(g => g.Count()))
-            evidence.Add(new($"lost first SYNs from {g.Key}", g.Count().ToString(Inv)));
-        foreach (var l in losers.Where(l => l.Winner != null).Take(5))
+        var examples = losers.Where(l => l.Winner != null).Take(5).Select(l =>
         {
             var w = l.Winner!;
-            evidence.Add(new($"clash at {Time(l.Inner.FirstSyn)}",
-                $"{w.Inner.Client} → {w.Outer.Client} (won) and {l.Inner.Client} (lost, SYNs {Math.Abs(l.Inner.FirstSyn - w.Inner.FirstSyn) * 1e6:0} µs apart) → " +
-                $"both to {l.Inner.Server} via outer {w.Outer.Client}; the loser's retransmit left {(l.Outer.FirstSyn - l.Inner.FirstSyn):0.000} s later as {l.Outer.Client}"));
-        }
+            return new Evidence($"clash at {Time(l.Inner.FirstSyn)}",
+                $"{w.Inner.Client} (won) and {l.Inner.Client} (lost, SYNs {Math.Abs(l.Inner.FirstSyn - w.Inner.FirstSyn) * 1e6:0} µs apart) " +
+                $"→ {l.Inner.Server} both as {w.Outer.Client}; the loser's retransmit left {(l.Outer.FirstSyn - l.Inner.FirstSyn):0.000} s later as {l.Outer.Client}");
+        }).ToList();
+        if (examples.Count > 0) evidence.Add(examples[0]);
+        evidence.Add(new("of them with another inner flow that took the same outer ip:port at that moment", withWinner.ToString(Inv)));
+        evidence.Add(new("connects paired across the NAT by ISN and server", r.PairedCount.ToString(Inv)));
+        evidence.Add(new("pre-NAT capture", r.InnerFile ?? "?"));
+        evidence.Add(new("post-NAT capture", r.OuterFile ?? "?"));
+        evidence.AddRange(examples.Skip(1));
         double conf = withWinner > 0 ? 0.95 : 0.75;
         return new Finding
         {
