@@ -239,6 +239,43 @@ public sealed class SessionIntegrationTests
     }
 
     [Fact]
+    public void Tcpconnect_decodes_native_IPv6()
+    {
+        Privileged.Require("root + BPF");
+        var sink = new CollectingSink();
+        using var session = StartAll(sink, ProbeKinds.TcpConnect);
+        using var listener = new TcpListener(IPAddress.IPv6Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using (var c = new TcpClient(AddressFamily.InterNetworkV6)) c.Connect(IPAddress.IPv6Loopback, port);
+        CollectingSink.PollUntil(session, () => sink.Connects.Any(c => c.Kind == TcpConnectKind.Established && c.DestinationPort == port), TimeSpan.FromSeconds(3));
+        var e = Assert.Single(sink.Connects, c => c.Kind == TcpConnectKind.Established && c.DestinationPort == port);
+        Assert.Equal(IPAddress.IPv6Loopback, e.Destination);
+        Assert.Equal(IPAddress.IPv6Loopback, e.Source);
+        Assert.False(e.WasV4Mapped);
+        Assert.Equal(Environment.ProcessId, e.Owner.Pid);
+    }
+
+    [Fact]
+    public void A_probe_the_kernel_cannot_host_fails_the_start_or_is_listed_as_unavailable()
+    {
+        Privileged.Require("root + BPF");
+        var real = KernelCapabilitiesDetector.Detect();
+        // Pretend netif_receive_skb has no tp_btf/raw_tp target: icmpecho's required hook has no candidate left.
+        var caps = real with { BtfTracepoints = real.BtfTracepoints.Where(t => t != "netif_receive_skb").ToHashSet() };
+        var strict = Assert.Throws<NotSupportedException>(() =>
+            TraceSession.Start(new TraceSessionOptions { Capabilities = caps }, new CollectingSink()));
+        Assert.Contains("icmpecho/receive", strict.Message);
+        Assert.Empty(BpfLinks.OwnLinkIds()); // nothing left behind by the refused start
+
+        using var partial = TraceSession.Start(new TraceSessionOptions { Capabilities = caps, AllowPartial = true }, new CollectingSink());
+        Assert.Equal(4, partial.Plan.Count);
+        var (plan, reason) = Assert.Single(partial.Unavailable);
+        Assert.Equal(ProbeKinds.IcmpEcho, plan.Probe.Kind);
+        Assert.Contains("netif_receive_skb not in vmlinux BTF", reason);
+    }
+
+    [Fact]
     public void A_sink_exception_stops_the_poll_and_surfaces_on_the_managed_side()
     {
         Privileged.Require("root + BPF");
