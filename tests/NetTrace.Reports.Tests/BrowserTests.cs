@@ -106,6 +106,7 @@ public class BrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixt
         Assert.Empty(errors);
         Assert.Empty(outside);
         Assert.True(await page.Locator("#sources").IsVisibleAsync());
+        Assert.Equal(0, await page.EvaluateAsync<int>("document.querySelectorAll('script').length"));   // the report ships none
         Assert.True(await page.Locator("#findings").IsVisibleAsync());
 
         var charts = page.Locator("figure.chart > svg, figure.chart > img");

@@ -19,6 +19,8 @@ public sealed class ChromiumFixture : IAsyncDisposable
     {
         if (_browser != null) return _browser;
         Privileged.RequireTool("chromium");
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"chromium is on PATH but not at {ChromiumPath}, where Debian's package puts it; run ./scripts/setup.sh");
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
