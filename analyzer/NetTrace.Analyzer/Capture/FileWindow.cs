@@ -64,23 +64,6 @@ internal sealed class FileWindow : IDisposable
 
     public void Advance(int n) => _start += n;
 
-    /// <summary>Skips n bytes, seeking past what is not buffered. False if that runs past the end of the file.</summary>
-    public bool Skip(long n)
-    {
-        if (n <= _end - _start)
-        {
-            _start += (int)n;
-            return true;
-        }
-        long target = Position + n;
-        if (Length >= 0 && target > Length) return false;
-        _stream.Seek(target, SeekOrigin.Begin);
-        _bufFileOffset = target;
-        _start = _end = 0;
-        _eof = false;
-        return true;
-    }
-
     public void Dispose()
     {
         var b = _buf;

@@ -21,13 +21,6 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>
     public static IpAddr FromV4(ReadOnlySpan<byte> b) => new(0, BinaryPrimitives.ReadUInt32BigEndian(b), false);
     public static IpAddr FromV6(ReadOnlySpan<byte> b) => new(BinaryPrimitives.ReadUInt64BigEndian(b), BinaryPrimitives.ReadUInt64BigEndian(b[8..]), true);
 
-    public static IpAddr Parse(string s)
-    {
-        var a = IPAddress.Parse(s);
-        var bytes = a.GetAddressBytes();
-        return bytes.Length == 4 ? FromV4(bytes) : FromV6(bytes);
-    }
-
     public bool Equals(IpAddr o) => Hi == o.Hi && Lo == o.Lo && V6 == o.V6;
     public override bool Equals(object? obj) => obj is IpAddr o && Equals(o);
     public override int GetHashCode() => HashCode.Combine(Hi, Lo, V6);
