@@ -76,6 +76,11 @@ public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter st
                                  (c.Winner is { } w ? $"; taken {c.GapMicros:F0} µs earlier by {w.Inner} (cpu {w.Cpu} vs {c.Loser.Cpu})" : ""));
             if (live.Clashes.Count > 3) stdout.WriteLine($"    ... {live.Clashes.Count - 3} more");
         }
+        if (LabSnatRaceFinding.Build(r) is { } f)
+        {
+            stdout.WriteLine($"  finding [{f.Severity.ToString().ToUpperInvariant()}, confidence {f.Confidence:F2}] {f.Title}");
+            foreach (var a in f.Affects) stdout.WriteLine($"      {a}");
+        }
         if (r.InsertFailed > 0 && !o.RandomFully)
             stdout.WriteLine("  fix: add --random-fully to the MASQUERADE rule (try: nettrace lab snat-race --random-fully)");
         stdout.WriteLine($"  elapsed {r.Elapsed.TotalSeconds:F1} s; lab namespaces removed");
@@ -93,6 +98,7 @@ public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter st
             slowPerPod = r.SlowPerPod.ToDictionary(k => $"pod{k.Key}", k => k.Value),
             conntrack = new { insertFailed = d.InsertFailed, drop = d.Drop, clashResolve = d.ClashResolve, earlyDrop = d.EarlyDrop },
             countsMatch = r.CountsMatch,
+            finding = LabSnatRaceFinding.Build(r),
             live = r.Live is { } l ? new
             {
                 newConnections = l.NewConnections, clashDrops = l.Clashes.Count, withWinner = l.Clashes.Count(c => c.Winner != null),
@@ -103,7 +109,11 @@ public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter st
             elapsedSeconds = Math.Round(r.Elapsed.TotalSeconds, 3),
             slow = r.Connects.Where(c => c.Slow).Select(c => new { pod = c.Pod, round = c.Round, client = c.Client, start = c.StartUnixSeconds, latency = c.LatencySeconds, error = c.Error }),
         };
-        stdout.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        stdout.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions
+        {
+            WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        }));
     }
 
     [DllImport("libc")] private static extern uint geteuid();
