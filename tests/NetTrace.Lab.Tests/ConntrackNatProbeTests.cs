@@ -119,7 +119,8 @@ public class ConntrackNatProbeTests
         var live = r.Live!;
         Assert.Empty(live.Clashes);
         Assert.Equal(0, r.InsertFailed);
-        Assert.Equal(r.Connects.Count, live.NewConnections);
+        // One per connect, plus the rare stray packet that opens an entry of its own (see the plain-MASQUERADE test).
+        Assert.InRange(live.NewConnections, r.Connects.Count, r.Connects.Count + Math.Max(2, r.Connects.Count / 100));
         Assert.True(live.PortRemapped > r.Connects.Count * 9 / 10, $"{live.PortRemapped} of {live.NewConnections} got a random port");
     }
 }
