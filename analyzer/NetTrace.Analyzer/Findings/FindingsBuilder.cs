@@ -14,6 +14,8 @@ public static class FindingsBuilder
     public static List<Finding> Build(IReadOnlyList<Handshake> handshakes, IReadOnlyList<IcmpEcho> echoes,
         IReadOnlyList<InputProblem> problems, IReadOnlyList<SourceInfo> sources, AnalyzeSettings settings)
     {
+        // Results may be built on access; the detectors below make several passes, so build them once here.
+        handshakes = handshakes as List<Handshake> ?? handshakes.ToList();
         double trust = sources.Any(s => !s.Complete) ? 0.6
             : problems.Any(p => p.Severity != ProblemSeverity.Info) ? 0.8 : 1.0;
         var findings = new List<Finding>();

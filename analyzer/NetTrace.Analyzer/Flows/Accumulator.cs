@@ -8,9 +8,9 @@ internal sealed class Accumulator
     public long Frames, Ipv4, Ipv6, Tcp, Udp, Icmp, Icmpv6, TcpStreams, Syn, SynAck, Rst, SynRetransmits, Malformed;
     public long CutBySnaplen, UnsupportedLinkType, Vlan, Vxlan, Gre, IpInIp;
     public readonly List<SourceInfo> Sources = [];
-    public readonly List<Handshake> Handshakes = [];
+    public readonly SegmentedList<Handshake> Handshakes = new();
     public readonly List<IcmpEcho> IcmpEchoes = [];
-    public readonly List<FlowStats> Flows = [];
+    public readonly SegmentedList<FlowStats> Flows = new();
     public readonly List<Finding> Findings = [];
     public readonly List<InputProblem> Problems = [];
 

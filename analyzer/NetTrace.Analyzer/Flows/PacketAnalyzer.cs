@@ -18,8 +18,8 @@ internal sealed class PacketAnalyzer
     private readonly AnalyzeSettings _settings;
     private readonly Dictionary<FlowKey, FlowEntry> _flows = [];
     private readonly EchoTracker _echoes;
-    private readonly List<(int Order, Handshake H)> _handshakes = [];
-    private readonly List<(int Order, FlowStats F)> _flowStats = [];
+    private readonly List<FinishedFlow> _finished = [];
+    private readonly List<double> _gaps = [];
     private readonly HashSet<int> _unsupportedLinkTypes = [];
     private PacketInfo _p;
     private int _order;
@@ -187,85 +187,56 @@ internal sealed class PacketAnalyzer
         _echoes.Sweep(_nowNs - Math.Max(idle, datagramIdle));
     }
 
+    /// <summary>Moves a flow into the compact results; its live state becomes garbage.</summary>
     private void Finish(FlowEntry e)
     {
-        var k = e.Key;
-        string? outer = k.TunnelKind == TunnelKind.None ? null : Cached(_outerText, k.Tunnel, static t => t.ToString());
-        string? vlan = k.VlanPath == 0 ? null : Cached(_vlanText, k.VlanPath, static v => FlowKey.FormatVlan(v)!);
-        string proto = k.Proto switch
+        var f = new FinishedFlow
         {
-            Transport.Tcp => "tcp",
-            Transport.Udp => "udp",
-            Transport.Icmp => "icmp",
-            Transport.Icmpv6 => "icmpv6",
-            _ => "ip",
+            Key = e.Key,
+            Order = e.Order,
+            FirstSenderIsA = e.FirstSenderIsA,
+            PacketsFromA = e.PacketsFromA,
+            PacketsFromB = e.PacketsFromB,
+            BytesFromA = e.BytesFromA,
+            BytesFromB = e.BytesFromB,
+            FirstNs = e.FirstNs,
+            LastNs = e.LastNs,
         };
-        bool icmp = k.Proto is Transport.Icmp or Transport.Icmpv6;
-        string epA = Endpoint(k.A, icmp ? -1 : k.PortA);
-        string epB = Endpoint(k.B, icmp ? -1 : k.PortB);
-        var stats = e.FirstSenderIsA
-            ? new FlowStats(proto, epA, epB, e.PacketsFromA, e.PacketsFromB, e.BytesFromA, e.BytesFromB, Sec(e.FirstNs), Sec(e.LastNs), outer, vlan)
-            : new FlowStats(proto, epB, epA, e.PacketsFromB, e.PacketsFromA, e.BytesFromB, e.BytesFromA, Sec(e.FirstNs), Sec(e.LastNs), outer, vlan);
-        _flowStats.Add((e.Order, stats));
-
-        var t = e.Tcp;
-        if (t is not { HasSyn: true }) return;
-        string client = t.ClientIsA ? epA : epB;
-        string server = t.ClientIsA ? epB : epA;
-        var outcome = t.HasAck ? HandshakeOutcome.Established
-            : t.RefusedByRst ? HandshakeOutcome.Refused
-            : t.ResetInHandshake ? HandshakeOutcome.Reset
-            : !t.HasSynAck ? HandshakeOutcome.Unanswered
-            : HandshakeOutcome.Unknown;
-        _handshakes.Add((e.Order, new Handshake
+        if (e.Tcp is { HasSyn: true } t)
         {
-            Client = client,
-            Server = server,
-            SynTime = Sec(t.FirstSynNs),
-            SynAckRttMicros = t.HasSynAck ? (t.SynAckNs - t.FirstSynNs) / 1000.0 : null,
-            AckRttMicros = t.HasAck ? (t.AckNs - t.FirstSynNs) / 1000.0 : null,
-            SynRetransmits = t.SynRetransmits,
-            SynRetransmitGapsMicros = t.SynGapsMicros ?? (IReadOnlyList<double>)[],
-            Outcome = outcome,
-            Outer = outer,
-            Vlan = vlan,
-            SynFrame = t.FirstSynFrame,
-            SourceFile = _source,
-            Isn = t.Isn,
-        }));
+            f.HasHandshake = true;
+            f.ClientIsA = t.ClientIsA;
+            f.HasSynAck = t.HasSynAck;
+            f.HasAck = t.HasAck;
+            f.Outcome = t.HasAck ? HandshakeOutcome.Established
+                : t.RefusedByRst ? HandshakeOutcome.Refused
+                : t.ResetInHandshake ? HandshakeOutcome.Reset
+                : !t.HasSynAck ? HandshakeOutcome.Unanswered
+                : HandshakeOutcome.Unknown;
+            f.SynRetransmits = t.SynRetransmits;
+            f.GapsStart = _gaps.Count;
+            if (t.SynGapsMicros is { } gaps) _gaps.AddRange(gaps);
+            f.Isn = t.Isn;
+            f.FirstSynNs = t.FirstSynNs;
+            f.SynAckNs = t.SynAckNs;
+            f.AckNs = t.AckNs;
+            f.SynFrame = t.FirstSynFrame;
+        }
+        _finished.Add(f);
     }
 
     internal static double Sec(long ns) => ns / 1_000_000_000.0;
-
-    // Finished flows are kept as results, so their strings are most of the result's memory. Server endpoints
-    // (ports below the ephemeral range), VLAN paths and tunnels repeat across connections: one string each.
-    private const int MaxCachedStrings = 16384;
-    private readonly Dictionary<(IpAddr, int), string> _endpointText = [];
-    private readonly Dictionary<ulong, string> _vlanText = [];
-    private readonly Dictionary<Tunnel, string> _outerText = [];
-
-    private string Endpoint(IpAddr ip, int port)
-    {
-        if (port >= 32768) return ip.WithPort(port);
-        return Cached(_endpointText, (ip, port), static e => e.Item2 < 0 ? e.Item1.ToString() : e.Item1.WithPort(e.Item2));
-    }
-
-    private static string Cached<TKey>(Dictionary<TKey, string> cache, TKey key, Func<TKey, string> make) where TKey : notnull
-    {
-        if (cache.TryGetValue(key, out var s)) return s;
-        if (cache.Count >= MaxCachedStrings) cache.Clear();
-        return cache[key] = make(key);
-    }
 
     /// <summary>Ends the file: finishes every live flow and hands results over in stream order.</summary>
     public void Complete()
     {
         foreach (var e in _flows.Values) Finish(e);
         _flows.Clear();
-        _handshakes.Sort((a, b) => a.Order.CompareTo(b.Order));
-        _flowStats.Sort((a, b) => a.Order.CompareTo(b.Order));
-        foreach (var (_, h) in _handshakes) _acc.Handshakes.Add(h);
-        foreach (var (_, s) in _flowStats) _acc.Flows.Add(s);
+        var results = new FinishedFlows(_source, _finished, _gaps);
+        _finished.Clear();
+        _gaps.Clear();
+        _acc.Handshakes.AddSegment(results.Handshakes);
+        _acc.Flows.AddSegment(results.Flows);
         _echoes.Complete(_acc.IcmpEchoes);
         if (_cut > 0)
             _acc.Problems.Add(new InputProblem(_source, ProblemSeverity.Info,

@@ -1,0 +1,98 @@
+using NetTrace.Analyzer.Decode;
+using NetTrace.Analyzer.Model;
+
+namespace NetTrace.Analyzer.Flows;
+
+/// <summary>A finished flow as it is kept until output: a struct without references (~250 bytes).</summary>
+internal struct FinishedFlow
+{
+    public FlowKey Key;
+    public int Order;
+    public bool FirstSenderIsA;
+    public long PacketsFromA, PacketsFromB, BytesFromA, BytesFromB, FirstNs, LastNs;
+    /// <summary>A TCP stream that began with a SYN: the fields below describe its handshake.</summary>
+    public bool HasHandshake;
+    public bool ClientIsA, HasSynAck, HasAck;
+    public HandshakeOutcome Outcome;
+    public int SynRetransmits;
+    /// <summary>Index of this handshake's first SYN gap in the file's gap array (one gap per retransmit).</summary>
+    public int GapsStart;
+    public uint Isn;
+    public long FirstSynNs, SynAckNs, AckNs, SynFrame;
+}
+
+/// <summary>One file's finished flows, in stream order, turned into FlowStats and Handshake records on demand.</summary>
+internal sealed class FinishedFlows
+{
+    private readonly string _source;
+    private readonly FinishedFlow[] _flows;
+    private readonly int[] _handshakes;
+    private readonly double[] _gaps;
+
+    public FinishedFlows(string source, List<FinishedFlow> flows, List<double> gaps)
+    {
+        _source = source;
+        _flows = flows.ToArray();
+        var orders = new int[_flows.Length];
+        for (int i = 0; i < orders.Length; i++) orders[i] = _flows[i].Order;
+        Array.Sort(orders, _flows);
+        var hs = new List<int>();
+        for (int i = 0; i < _flows.Length; i++)
+            if (_flows[i].HasHandshake) hs.Add(i);
+        _handshakes = hs.ToArray();
+        _gaps = gaps.ToArray();
+    }
+
+    public IReadOnlyList<FlowStats> Flows => new LazyList<FlowStats>(_flows.Length, Stats);
+    public IReadOnlyList<Handshake> Handshakes => new LazyList<Handshake>(_handshakes.Length, i => Handshake(_handshakes[i]));
+
+    private static string Proto(Transport t) => t switch
+    {
+        Transport.Tcp => "tcp",
+        Transport.Udp => "udp",
+        Transport.Icmp => "icmp",
+        Transport.Icmpv6 => "icmpv6",
+        _ => "ip",
+    };
+
+    private static (string A, string B) Endpoints(in FlowKey k)
+    {
+        bool icmp = k.Proto is Transport.Icmp or Transport.Icmpv6;
+        return icmp ? (k.A.ToString(), k.B.ToString()) : (k.A.WithPort(k.PortA), k.B.WithPort(k.PortB));
+    }
+
+    private static string? Outer(in FlowKey k) => k.TunnelKind == TunnelKind.None ? null : k.Tunnel.ToString();
+
+    private FlowStats Stats(int i)
+    {
+        ref readonly var f = ref _flows[i];
+        var (a, b) = Endpoints(f.Key);
+        double first = PacketAnalyzer.Sec(f.FirstNs), last = PacketAnalyzer.Sec(f.LastNs);
+        string? outer = Outer(f.Key), vlan = f.Key.VlanText();
+        return f.FirstSenderIsA
+            ? new FlowStats(Proto(f.Key.Proto), a, b, f.PacketsFromA, f.PacketsFromB, f.BytesFromA, f.BytesFromB, first, last, outer, vlan)
+            : new FlowStats(Proto(f.Key.Proto), b, a, f.PacketsFromB, f.PacketsFromA, f.BytesFromB, f.BytesFromA, first, last, outer, vlan);
+    }
+
+    private Handshake Handshake(int i)
+    {
+        ref readonly var f = ref _flows[i];
+        var (a, b) = Endpoints(f.Key);
+        return new Handshake
+        {
+            Client = f.ClientIsA ? a : b,
+            Server = f.ClientIsA ? b : a,
+            SynTime = PacketAnalyzer.Sec(f.FirstSynNs),
+            SynAckRttMicros = f.HasSynAck ? (f.SynAckNs - f.FirstSynNs) / 1000.0 : null,
+            AckRttMicros = f.HasAck ? (f.AckNs - f.FirstSynNs) / 1000.0 : null,
+            SynRetransmits = f.SynRetransmits,
+            SynRetransmitGapsMicros = f.SynRetransmits == 0 ? Array.Empty<double>() : new ArraySegment<double>(_gaps, f.GapsStart, f.SynRetransmits),
+            Outcome = f.Outcome,
+            Outer = Outer(f.Key),
+            Vlan = f.Key.VlanText(),
+            SynFrame = f.SynFrame,
+            SourceFile = _source,
+            Isn = f.Isn,
+        };
+    }
+}
