@@ -152,6 +152,24 @@ public sealed class SessionIntegrationTests
     }
 
     [Fact]
+    public void Icmpecho_sees_IPv6_echo_requests()
+    {
+        Privileged.Require("root + BPF");
+        Privileged.RequireTool("ping");
+        var sink = new CollectingSink();
+        using var session = StartAll(sink, ProbeKinds.IcmpEcho);
+        using (var ping = Process.Start(new ProcessStartInfo("ping", "-6 -c 2 -i 0.2 -W 1 ::1") { RedirectStandardOutput = true })!)
+        {
+            ping.WaitForExit(10_000);
+            Assert.Equal(0, ping.ExitCode);
+        }
+        CollectingSink.PollUntil(session, () => sink.Echoes.Count(e => e.Destination.Equals(IPAddress.IPv6Loopback)) >= 2, TimeSpan.FromSeconds(3));
+        var echoes = sink.Echoes.Where(e => e.Destination.Equals(IPAddress.IPv6Loopback)).ToList();
+        Assert.Equal(new ushort[] { 1, 2 }, echoes.Select(e => e.Sequence).ToArray());
+        Assert.All(echoes, e => Assert.Equal(IPAddress.IPv6Loopback, e.Source));
+    }
+
+    [Fact]
     public void Softirq_histograms_fill_with_loopback_traffic_and_threshold_events_name_tasks()
     {
         Privileged.Require("root + BPF");
