@@ -45,12 +45,13 @@ public static class FindingsBuilder
         var severity = establishedLate > 0 && rto ? Severity.High : rto ? Severity.Medium : Severity.Low;
         var evidence = new List<Evidence>
         {
+            // Most telling first: the terminal shows the first four lines.
             new("connects with retransmitted SYNs", $"{retried.Count} of {hs.Count}"),
             new("first retransmit after ~1 s (initial RTO)", oneSecond.ToString(Inv)),
-            new("first retransmit after ~3 s (old initial RTO)", threeSeconds.ToString(Inv)),
-            new("first retransmit at another gap", (retried.Count - atRto.Count).ToString(Inv)),
             new("established after retransmitting (each paid ≥ 1 RTO)", establishedLate.ToString(Inv)),
             new("never answered", neverAnswered.ToString(Inv)),
+            new("first retransmit after ~3 s (old initial RTO)", threeSeconds.ToString(Inv)),
+            new("first retransmit at another gap", (retried.Count - atRto.Count).ToString(Inv)),
         };
         foreach (var h in retried.OrderByDescending(h => h.SynRetransmits).Take(3))
             evidence.Add(new($"example {h.Client} → {h.Server}",
