@@ -48,7 +48,7 @@ public static class FindingsBuilder
             // Most telling first: the terminal shows the first four lines.
             new("connects with retransmitted SYNs", $"{retried.Count} of {hs.Count}"),
             new("first retransmit after ~1 s (initial RTO)", oneSecond.ToString(Inv)),
-            new("established after retransmitting (each paid ≥ 1 RTO)", establishedLate.ToString(Inv)),
+            new(rto ? "established after retransmitting (each paid ≥ 1 RTO)" : "established after retransmitting", establishedLate.ToString(Inv)),
             new("never answered", neverAnswered.ToString(Inv)),
             new("first retransmit after ~3 s (old initial RTO)", threeSeconds.ToString(Inv)),
             new("first retransmit at another gap", (retried.Count - atRto.Count).ToString(Inv)),
@@ -68,10 +68,14 @@ public static class FindingsBuilder
             WindowEnd = retried.Max(h => h.SynTime + (h.SynRetransmitGapsMicros.Sum() / 1e6)),
             Affects = retried.Select(h => h.Server).Distinct().Take(10).ToList(),
             Evidence = evidence,
-            Remediation = "A SYN repeated after exactly the initial RTO means the first SYN or its SYN-ACK was dropped. " +
-                "On Kubernetes nodes the classic cause is the SNAT/conntrack port race (check `conntrack -S` insert_failed, " +
-                "add --random-fully to MASQUERADE rules, or use a CNI that avoids SNAT for pod traffic); also check the " +
-                "server's listen queue (nstat ListenOverflows/ListenDrops) and drops on the path (`nettrace trace`).",
+            Remediation = rto
+                ? "A SYN repeated after exactly the initial RTO means the first SYN or its SYN-ACK was dropped. " +
+                  "On Kubernetes nodes the classic cause is the SNAT/conntrack port race (check `conntrack -S` insert_failed, " +
+                  "add --random-fully to MASQUERADE rules, or use a CNI that avoids SNAT for pod traffic); also check the " +
+                  "server's listen queue (nstat ListenOverflows/ListenDrops) and drops on the path (`nettrace trace`)."
+                : "The SYNs were repeated at gaps other than the kernel's initial RTO: a client retrying on its own timer, " +
+                  "a route with a lowered rto_min, or SYN-ACKs lost after the capture point. Compare with a capture on the " +
+                  "server side to see which direction lost packets.",
         });
     }
 
