@@ -47,7 +47,7 @@ internal sealed class RaceClients
                 }
             }
             catch (OperationCanceledException) { }
-            catch (Exception e) { errors[pod] = e; }
+            catch (Exception e) { errors[pod] = e; barrier.Break(); }   // the others would spin for a partner that never comes
         }) { IsBackground = true, Name = $"snat-race-pod{pod}" }).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());

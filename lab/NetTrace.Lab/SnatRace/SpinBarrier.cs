@@ -10,10 +10,15 @@ internal sealed class SpinBarrier(int participants)
 {
     private int _arrived;
     private volatile int _generation;
+    private volatile bool _broken;
+
+    /// <summary>A participant failed and will never arrive again: release everyone waiting, now and later.</summary>
+    public void Break() => _broken = true;
 
     public void SignalAndWait(CancellationToken ct)
     {
         int gen = _generation;
+        if (_broken) throw new OperationCanceledException("another racing client failed");
         if (Interlocked.Increment(ref _arrived) == participants)
         {
             _arrived = 0;
@@ -25,7 +30,8 @@ internal sealed class SpinBarrier(int participants)
         {
             if (participants <= Environment.ProcessorCount) Thread.SpinWait(8);
             else spin.SpinOnce(sleep1Threshold: -1);
-            if (ct.IsCancellationRequested) { ct.ThrowIfCancellationRequested(); }
+            ct.ThrowIfCancellationRequested();
+            if (_broken) throw new OperationCanceledException("another racing client failed");
         }
     }
 }
