@@ -227,6 +227,7 @@ public sealed class SessionIntegrationTests
             using var session = TraceSession.Start(new TraceSessionOptions
             {
                 DisabledAttachKinds = new HashSet<AttachKind> { AttachKind.TpBtf },
+                Capabilities = KernelCapabilitiesDetector.Detect(), // on this thread: it sees the private tracefs
                 SoftirqThreshold = TimeSpan.FromMicroseconds(1),
                 Pid = Environment.ProcessId,
                 Ports = [(ushort)openPort, (ushort)closedPort],
@@ -298,6 +299,32 @@ public sealed class SessionIntegrationTests
         var (plan, reason) = Assert.Single(partial.Unavailable);
         Assert.Equal(ProbeKinds.IcmpEcho, plan.Probe.Kind);
         Assert.Contains("netif_receive_skb not in vmlinux BTF", reason);
+    }
+
+    [Fact]
+    public void Events_that_do_not_fit_the_ring_are_counted_as_lost_in_the_kernel()
+    {
+        Privileged.Require("root + BPF");
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var sink = new CollectingSink();
+        // One page of ring (≈25 connect events) and nobody polling while 200 connects make 400 events.
+        using var session = TraceSession.Start(new TraceSessionOptions
+        {
+            Probes = ProbeKinds.TcpConnect, Ports = [(ushort)port], RingBufferBytes = 4096, WakeupBytes = 0,
+        }, sink);
+        for (int i = 0; i < 200; i++)
+        {
+            using var c = new TcpClient(AddressFamily.InterNetwork);
+            c.Connect(IPAddress.Loopback, port);
+            listener.AcceptTcpClient().Dispose();
+        }
+        session.Poll(0);
+        ulong lost = session.LostEvents[ProbeKinds.TcpConnect], delivered = session.DeliveredEvents[ProbeKinds.TcpConnect];
+        Assert.True(lost > 0, "nothing lost with a one-page ring");
+        Assert.Equal((ulong)sink.Connects.Count, delivered);
+        Assert.Equal(400UL, delivered + lost); // every event is either delivered or counted
     }
 
     [Fact]

@@ -11,6 +11,11 @@ public static partial class KernelCapabilitiesDetector
 {
     private const string VmlinuxBtf = "/sys/kernel/btf/vmlinux";
 
+    private static readonly Lazy<KernelCapabilities> _cached = new(Detect);
+
+    /// <summary>Taken once per process (the kernel does not change under us); <see cref="Detect"/> looks again.</summary>
+    public static KernelCapabilities Cached => _cached.Value;
+
     public static KernelCapabilities Detect()
     {
         var release = ReadTrimmed("/proc/sys/kernel/osrelease") ?? "unknown";

@@ -42,7 +42,7 @@ public sealed class TraceSession : IDisposable
     {
         ArgumentNullException.ThrowIfNull(sink);
         options.Validate();
-        var caps = options.Capabilities ?? KernelCapabilitiesDetector.Detect();
+        var caps = options.Capabilities ?? KernelCapabilitiesDetector.Cached;
         var probes = new List<LoadedProbe>();
         var unavailable = new List<(ProbePlan, string)>();
         var ring = new RingBuffer();
