@@ -8,11 +8,14 @@
 const volatile struct softirqs_config cfg = { .vec = 3 };
 
 struct cpu_state {
-	__u64 raise_ns;   /* first raise not yet served; 0 = none pending */
-	__u64 entry_ns;
-	__u64 entry_delay_ns;
+	__u64 raise_ns;        /* first raise not yet served; 0 = none pending */
 	__u32 raise_pid;
 	char raise_comm[NT_COMM_LEN];
+	__u64 entry_ns;        /* the run in progress (0 = none) ... */
+	__u64 entry_delay_ns;  /* ... how long it waited ... */
+	__u64 run_raise_ns;    /* ... and the raise it serves */
+	__u32 run_raise_pid;
+	char run_raise_comm[NT_COMM_LEN];
 };
 
 struct {
@@ -57,10 +60,10 @@ static __always_inline void emit(struct cpu_state *s, __u32 kind, __u64 run_ns)
 	nt_fill_header(&e->hdr, 0);
 	e->delay_ns = s->entry_delay_ns;
 	e->run_ns = run_ns;
-	e->raise_ns = s->raise_ns;
-	e->raise_pid = s->raise_pid;
+	e->raise_ns = s->run_raise_ns;
+	e->raise_pid = s->run_raise_pid;
 	e->vec = cfg.vec;
-	__builtin_memcpy(e->raise_comm, s->raise_comm, sizeof(e->raise_comm));
+	__builtin_memcpy(e->raise_comm, s->run_raise_comm, sizeof(e->raise_comm));
 	e->kind = kind;
 	e->in_ksoftirqd = is_ksoftirqd(e->hdr.comm);
 	__builtin_memset(e->_pad, 0, sizeof(e->_pad));
@@ -89,8 +92,11 @@ static __always_inline int on_entry(void)
 	__u64 now = bpf_ktime_get_ns();
 	s->entry_ns = now;
 	s->entry_delay_ns = 0;
+	s->run_raise_ns = s->raise_ns;
+	s->run_raise_pid = s->raise_pid;
+	__builtin_memcpy(s->run_raise_comm, s->raise_comm, sizeof(s->run_raise_comm));
 	if (s->raise_ns == 0)
-		return 0;
+		return 0; /* raised before we attached, or raised without the tracepoint */
 	__u64 delay = now - s->raise_ns;
 	s->entry_delay_ns = delay;
 	__u32 slot = log2_slot(delay);
@@ -123,12 +129,8 @@ static __always_inline int on_exit(void)
 	h->run_sum_ns += run;
 	if (run > h->run_max_ns)
 		h->run_max_ns = run;
-	if (cfg.threshold_ns && run >= cfg.threshold_ns) {
-		__u64 raise = s->raise_ns;
-		s->raise_ns = 0;
+	if (cfg.threshold_ns && run >= cfg.threshold_ns)
 		emit(s, SOFTIRQ_RUN, run);
-		s->raise_ns = raise;
-	}
 	return 0;
 }
 

@@ -41,6 +41,15 @@ public sealed class ProbeCommandTests
     }
 
     [Fact]
+    public async Task Help_shows_examples()
+    {
+        var output = new StringWriter();
+        var code = await Program.BuildRoot().Parse(["probe", "--help"]).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output });
+        Assert.Equal(0, code);
+        Assert.Contains("nettrace probe --json", output.ToString());
+    }
+
+    [Fact]
     public void A_kernel_without_BTF_is_reported_as_unusable_with_exit_code_1()
     {
         var (code, stdout, _) = Run(json: false, () => SimulatedKernels.NoBtf);

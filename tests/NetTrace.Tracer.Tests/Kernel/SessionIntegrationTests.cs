@@ -201,6 +201,11 @@ public sealed class SessionIntegrationTests
         Assert.All(hist, h => Assert.True(h.RunMaxNs == 0 || h.RunSumNs >= h.RunMaxNs));
         // With a 1 µs threshold nearly every run is an event; each names a task and carries its run time.
         Assert.Contains(sink.Softirqs, e => e.Kind == SoftirqEventKind.Run && e.RunNs >= 1000 && e.Vector == 3);
+        // A run's raise + wait + run time ends at the exit where the event was stamped.
+        var timed = sink.Softirqs.Where(e => e.Kind == SoftirqEventKind.Run && e.RaisedAtNs != 0).ToList();
+        Assert.NotEmpty(timed);
+        Assert.All(timed, e => Assert.InRange((long)e.Header.TimestampNs - (long)(e.RaisedAtNs + e.DelayNs + e.RunNs), 0, 200_000));
+        Assert.All(timed, e => Assert.False(string.IsNullOrEmpty(e.RaisedByComm)));
 
         var sends = session.ReadSendStats();
         var flow = Assert.Single(sends, s => s.Pid == Environment.ProcessId && s.DestinationPort == port);
