@@ -25,7 +25,7 @@ cli=cli/NetTrace.Cli/bin/Release/net10.0/nettrace.dll
 tracer_pid=""; bpftrace_pid=""
 cleanup() {
   # Whatever happens, no tracer stays attached.
-  [ -n "$tracer_pid" ] && kill -INT "$tracer_pid" 2>/dev/null && wait "$tracer_pid" 2>/dev/null || true
+  [ -n "$tracer_pid" ] && kill -TERM "$tracer_pid" 2>/dev/null && wait "$tracer_pid" 2>/dev/null || true
   [ -n "$bpftrace_pid" ] && kill -INT "$bpftrace_pid" 2>/dev/null && wait "$bpftrace_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -49,7 +49,7 @@ for r in $(seq "$ROUNDS"); do
   tracer_pid=$!
   wait_for "$out/trace-$r.err" "nettrace trace: tracing" 60
   ON[r]=$(load)
-  kill -INT "$tracer_pid"; wait "$tracer_pid" || true; tracer_pid=""
+  kill -TERM "$tracer_pid"; wait "$tracer_pid" || true; tracer_pid=""
   ended=$(grep "trace ended" "$out/trace-$r.log" | tail -1)
   EV[r]=$(sed -n 's/.*\] events \([0-9]*\).*/\1/p' <<<"$ended")
   LOST[r]=$(sed -n 's/.*| \(lost=0\|LOST [^|]*\).*/\1/p' <<<"$ended")

@@ -36,6 +36,7 @@ public sealed class KernelEventSource : ITraceEventSource, K.ITraceEventSink
             Ports = request.KernelPortFilter.Select(p => checked((ushort)p)).ToList(),
             SoftirqThreshold = request.SoftirqThreshold,
             IncludeUnspecifiedDrops = request.IncludeUnspecifiedDrops,
+            RingBufferBytes = request.RingBufferBytes,
             AllowPartial = true,
         };
         // The sink is this object, but the session must exist before the object: bind through a forwarder.
