@@ -16,24 +16,25 @@ struct {
 
 static __always_inline int account(const struct sock *sk, __s64 bytes)
 {
-	if (bytes <= 0 || !nt_is_inet(sk) || BPF_CORE_READ(sk, sk_protocol) != NT_IPPROTO_TCP)
+	if (bytes <= 0)
 		return 0;
-	__u64 pt = bpf_get_current_pid_tgid();
 	struct sendmsg_key key = {};
-	key.pid = pt >> 32;
+	key.pid = bpf_get_current_pid_tgid() >> 32;
 	if (!nt_pid_ok(&cfg.filter, key.pid))
 		return 0;
-	key.netns = nt_sk_netns(sk);
-	if (!nt_netns_ok(&cfg.filter, key.netns))
-		return 0;
-	nt_sk_tuple(sk, &key.tuple);
-	if (!nt_ports_ok(&cfg.filter, key.tuple.sport, key.tuple.dport))
-		return 0;
+	key.sock_id = (__u64)sk;
 
 	__u64 now = bpf_ktime_get_ns();
 	struct sendmsg_value *v = bpf_map_lookup_elem(&send_stats, &key);
 	if (!v) {
+		/* First send of this socket by this process since the last drain: classify it once. */
+		if (!nt_is_inet(sk) || BPF_CORE_READ(sk, sk_protocol) != NT_IPPROTO_TCP)
+			return 0;
 		struct sendmsg_value init = {};
+		init.netns = nt_sk_netns(sk);
+		nt_sk_tuple(sk, &init.tuple);
+		init.filtered = !nt_netns_ok(&cfg.filter, init.netns) ||
+				!nt_ports_ok(&cfg.filter, init.tuple.sport, init.tuple.dport);
 		init.cgroup_id = nt_cgroup_id();
 		init.first_ns = now;
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
@@ -47,6 +48,8 @@ static __always_inline int account(const struct sock *sk, __s64 bytes)
 		if (!v)
 			return 0;
 	}
+	if (v->filtered)
+		return 0;
 	__sync_fetch_and_add(&v->bytes, bytes);
 	__sync_fetch_and_add(&v->calls, 1);
 	v->last_ns = now;

@@ -265,7 +265,10 @@ public sealed class SessionIntegrationTests
             Assert.All(sink.Echoes, e => Assert.Equal(ExecContext.Softirq, e.Context));
             Assert.NotEmpty(sink.Softirqs);
             Assert.True(session.ReadSoftirqHistograms().Sum(h => (long)h.RunCount) > 0);
-            Assert.Contains(session.ReadSendStats(), s => s.Pid == Environment.ProcessId && s.DestinationPort == openPort && s.Bytes == 100);
+            var sends = session.ReadSendStats();
+            Assert.Contains(sends, s => s.Pid == Environment.ProcessId && s.DestinationPort == openPort && s.Bytes == 100);
+            Assert.All(sends, s => Assert.True(s.SourcePort == openPort || s.DestinationPort == openPort ||
+                                               s.SourcePort == closedPort || s.DestinationPort == closedPort));
         });
     }
 

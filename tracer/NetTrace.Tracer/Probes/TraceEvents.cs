@@ -76,11 +76,12 @@ public readonly record struct SoftirqEvent(
     string RaisedByComm,
     bool InKsoftirqd);
 
-/// <summary>TCP send volume of one flow and process since the previous drain.</summary>
+/// <summary>TCP send volume of one socket and process since the previous drain.</summary>
 public sealed record SendStat(
     uint NetnsInode, int Pid, string Comm, ulong CgroupId,
     IPAddress Source, ushort SourcePort, IPAddress Destination, ushort DestinationPort,
-    ulong Bytes, ulong Calls, ulong FirstNs, ulong LastNs);
+    ulong Bytes, ulong Calls, ulong FirstNs, ulong LastNs,
+    ulong SocketId);
 
 /// <summary>Cumulative NET_RX timing of one CPU. Slot i counts values v with 2^i ≤ v &lt; 2^(i+1) ns (slot 0 also 0–1 ns);
 /// the last slot is open-ended.</summary>

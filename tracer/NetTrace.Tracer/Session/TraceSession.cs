@@ -180,13 +180,13 @@ public sealed class TraceSession : IDisposable
             if (!map.TryLookupAndDelete(keyBytes, value)) continue;
             var k = MemoryMarshal.Read<SendmsgKey>(keyBytes);
             var v = MemoryMarshal.Read<SendmsgValue>(value);
-            ref var t = ref k.Tuple;
-            string comm;
-            comm = EventDecoder.Comm(v.Comm);
+            if (v.Filtered != 0) continue; // a socket the filters exclude: the kernel remembered that decision
+            ref var t = ref v.Tuple;
+            var comm = EventDecoder.Comm(v.Comm);
             fixed (byte* s = t.Saddr) fixed (byte* d = t.Daddr)
-                result.Add(new SendStat(k.Netns, (int)k.Pid, comm, v.CgroupId,
+                result.Add(new SendStat(v.Netns, (int)k.Pid, comm, v.CgroupId,
                     EventDecoder.Address(s, t.Family), t.Sport, EventDecoder.Address(d, t.Family), t.Dport,
-                    v.Bytes, v.Calls, v.FirstNs, v.LastNs));
+                    v.Bytes, v.Calls, v.FirstNs, v.LastNs, k.SockId));
         }
         return result;
     }

@@ -65,9 +65,9 @@ internal struct TcpconnectConfig
 [StructLayout(LayoutKind.Sequential)]
 internal struct SendmsgKey
 {
-    public NtTuple Tuple;
-    public uint Netns;
+    public ulong SockId;
     public uint Pid;
+    public uint _pad;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -78,6 +78,10 @@ internal unsafe struct SendmsgValue
     public ulong CgroupId;
     public ulong FirstNs;
     public ulong LastNs;
+    public NtTuple Tuple;
+    public uint Netns;
+    public byte Filtered;
+    public fixed byte _pad[3];
     public fixed byte Comm[16];
 }
 
