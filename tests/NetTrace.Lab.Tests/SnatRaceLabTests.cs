@@ -41,6 +41,11 @@ public class SnatRaceLabTests
         // The kernel's own account per socket: slow exactly when a SYN was retransmitted.
         Assert.All(r.Connects, c => Assert.Equal(c.Slow, c.SynRetransmits > 0));
         Assert.Equal(0, r.FailedConnects);
+        var finding = NetTrace.Cli.Commands.LabSnatRaceFinding.Build(r)!;
+        Assert.Equal("snat-port-race", finding.Kind);
+        Assert.True(finding.Confidence >= 0.8);
+        Assert.NotEmpty(finding.Affects);
+        Assert.All(finding.Affects, a => Assert.Matches(@"^pod[01] \(10\.244\.0\.1[01]\): \d+ slow connect\(s\)$", a));
     }
 
     [Fact]
@@ -52,6 +57,7 @@ public class SnatRaceLabTests
         Assert.Equal(0, r.InsertFailed);
         Assert.Equal(0, r.Conntrack.Drop);
         Assert.Equal(0, r.SlowConnects);
+        Assert.Null(NetTrace.Cli.Commands.LabSnatRaceFinding.Build(r));
     }
 
     [Fact]
@@ -61,6 +67,7 @@ public class SnatRaceLabTests
         Assert.Equal(600, r.Connects.Count);
         Assert.Equal(0, r.InsertFailed);
         Assert.Equal(0, r.SlowConnects);
+        Assert.Null(NetTrace.Cli.Commands.LabSnatRaceFinding.Build(r));
     }
 
     [Fact]
