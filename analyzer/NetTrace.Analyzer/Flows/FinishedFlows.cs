@@ -21,29 +21,58 @@ internal struct FinishedFlow
     public long FirstSynNs, SynAckNs, AckNs, SynFrame;
 }
 
+/// <summary>
+/// Append-only storage in fixed 1024-item chunks: growing never copies what is stored, so millions of finished
+/// flows cost their own size and nothing more.
+/// </summary>
+internal sealed class ChunkedStore<T> where T : struct
+{
+    private const int Shift = 10, ChunkSize = 1 << Shift, Mask = ChunkSize - 1;
+    private readonly List<T[]> _chunks = [];
+
+    public int Count { get; private set; }
+
+    public void Add(in T item)
+    {
+        if ((Count & Mask) == 0 && Count >> Shift == _chunks.Count) _chunks.Add(new T[ChunkSize]);
+        _chunks[Count >> Shift][Count & Mask] = item;
+        Count++;
+    }
+
+    public ref T this[int index] => ref _chunks[index >> Shift][index & Mask];
+}
+
 /// <summary>One file's finished flows, in stream order, turned into FlowStats and Handshake records on demand.</summary>
 internal sealed class FinishedFlows
 {
     private readonly string _source;
-    private readonly FinishedFlow[] _flows;
+    private readonly ChunkedStore<FinishedFlow> _store;
+    /// <summary>Store indices in stream (creation) order; flows finish out of order.</summary>
+    private readonly int[] _byOrder;
     private readonly int[] _handshakes;
     private readonly double[] _gaps;
 
-    public FinishedFlows(string source, List<FinishedFlow> flows, List<double> gaps)
+    public FinishedFlows(string source, ChunkedStore<FinishedFlow> store, List<double> gaps)
     {
         _source = source;
-        _flows = flows.ToArray();
-        var orders = new int[_flows.Length];
-        for (int i = 0; i < orders.Length; i++) orders[i] = _flows[i].Order;
-        Array.Sort(orders, _flows);
+        _store = store;
+        int n = store.Count;
+        var orders = new int[n];
+        _byOrder = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            orders[i] = store[i].Order;
+            _byOrder[i] = i;
+        }
+        Array.Sort(orders, _byOrder);
         var hs = new List<int>();
-        for (int i = 0; i < _flows.Length; i++)
-            if (_flows[i].HasHandshake) hs.Add(i);
+        foreach (int i in _byOrder)
+            if (store[i].HasHandshake) hs.Add(i);
         _handshakes = hs.ToArray();
         _gaps = gaps.ToArray();
     }
 
-    public IReadOnlyList<FlowStats> Flows => new LazyList<FlowStats>(_flows.Length, Stats);
+    public IReadOnlyList<FlowStats> Flows => new LazyList<FlowStats>(_byOrder.Length, i => Stats(_byOrder[i]));
     public IReadOnlyList<Handshake> Handshakes => new LazyList<Handshake>(_handshakes.Length, i => Handshake(_handshakes[i]));
 
     private static string Proto(Transport t) => t switch
@@ -65,7 +94,7 @@ internal sealed class FinishedFlows
 
     private FlowStats Stats(int i)
     {
-        ref readonly var f = ref _flows[i];
+        ref readonly var f = ref _store[i];
         var (a, b) = Endpoints(f.Key);
         double first = PacketAnalyzer.Sec(f.FirstNs), last = PacketAnalyzer.Sec(f.LastNs);
         string? outer = Outer(f.Key), vlan = f.Key.VlanText();
@@ -76,7 +105,7 @@ internal sealed class FinishedFlows
 
     private Handshake Handshake(int i)
     {
-        ref readonly var f = ref _flows[i];
+        ref readonly var f = ref _store[i];
         var (a, b) = Endpoints(f.Key);
         return new Handshake
         {

@@ -18,7 +18,7 @@ internal sealed class PacketAnalyzer
     private readonly AnalyzeSettings _settings;
     private readonly Dictionary<FlowKey, FlowEntry> _flows = [];
     private readonly EchoTracker _echoes;
-    private readonly List<FinishedFlow> _finished = [];
+    private ChunkedStore<FinishedFlow> _finished = new();
     private readonly List<double> _gaps = [];
     private readonly HashSet<int> _unsupportedLinkTypes = [];
     private PacketInfo _p;
@@ -233,7 +233,7 @@ internal sealed class PacketAnalyzer
         foreach (var e in _flows.Values) Finish(e);
         _flows.Clear();
         var results = new FinishedFlows(_source, _finished, _gaps);
-        _finished.Clear();
+        _finished = new ChunkedStore<FinishedFlow>();
         _gaps.Clear();
         _acc.Handshakes.AddSegment(results.Handshakes);
         _acc.Flows.AddSegment(results.Flows);

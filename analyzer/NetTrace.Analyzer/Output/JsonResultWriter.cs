@@ -59,6 +59,7 @@ public static class JsonResultWriter
             foreach (var c in s.Comments) w.WriteStringValue(c);
             w.WriteEndArray();
             w.WriteEndObject();
+            Drain(w);
         }
         w.WriteEndArray();
     }
@@ -111,6 +112,7 @@ public static class JsonResultWriter
             if (h.SynFrame is long f) w.WriteNumber("synFrame", f);
             OptString(w, "source", h.SourceFile);
             w.WriteEndObject();
+            Drain(w);
         }
         w.WriteEndArray();
     }
@@ -144,6 +146,7 @@ public static class JsonResultWriter
             if (e.RequestFrame is long f) w.WriteNumber("requestFrame", f);
             OptString(w, "source", e.SourceFile);
             w.WriteEndObject();
+            Drain(w);
         }
         w.WriteEndArray();
     }
@@ -166,6 +169,7 @@ public static class JsonResultWriter
             OptString(w, "vlan", f.Vlan);
             OptString(w, "outer", f.Outer);
             w.WriteEndObject();
+            Drain(w);
         }
         w.WriteEndArray();
     }
@@ -196,6 +200,7 @@ public static class JsonResultWriter
             w.WriteEndArray();
             w.WriteString("remediation", f.Remediation);
             w.WriteEndObject();
+            Drain(w);
         }
         w.WriteEndArray();
     }
@@ -212,11 +217,18 @@ public static class JsonResultWriter
             if (p.PacketNumber is long n) w.WriteNumber("packetNumber", n); else w.WriteNull("packetNumber");
             if (p.FileOffset is long o) w.WriteNumber("fileOffset", o); else w.WriteNull("fileOffset");
             w.WriteEndObject();
+            Drain(w);
         }
         w.WriteEndArray();
     }
 
     public static double? UnixSeconds(DateTimeOffset? t) => t is { } v ? (v - DateTimeOffset.UnixEpoch).Ticks / 1e7 : null;
+
+    /// <summary>Utf8JsonWriter keeps everything in memory until flushed: push it out every 64 KB so the output streams.</summary>
+    private static void Drain(Utf8JsonWriter w)
+    {
+        if (w.BytesPending > 1 << 16) w.Flush();
+    }
 
     private static void OptString(Utf8JsonWriter w, string name, string? value)
     {

@@ -41,25 +41,41 @@ public static class TerminalSummary
 
     private static void Handshakes(AnalysisResult r, TextWriter o)
     {
-        var hs = r.Handshakes;
-        if (hs.Count == 0) return;
+        // One pass: results may be built on access, and a capture can hold millions of connects.
+        int total = 0;
+        var outcomes = new int[Enum.GetValues<HandshakeOutcome>().Length];
+        var synAck = new List<double>();
+        var worst = new List<Handshake>(TopN + 1);
+        var retried = new List<Handshake>();
+        foreach (var h in r.Handshakes)
+        {
+            total++;
+            outcomes[(int)h.Outcome]++;
+            if (h.SynAckRttMicros is double sa) synAck.Add(sa);
+            if (h.SynRetransmits > 0) retried.Add(h);
+            if (h.AckRttMicros is double ack && (worst.Count < TopN || ack > worst[^1].AckRttMicros))
+            {
+                int at = worst.FindIndex(w => w.AckRttMicros < ack);
+                worst.Insert(at < 0 ? worst.Count : at, h);
+                if (worst.Count > TopN) worst.RemoveAt(TopN);
+            }
+        }
+        if (total == 0) return;
         o.WriteLine();
-        int est = hs.Count(h => h.Outcome == HandshakeOutcome.Established);
-        o.WriteLine($"Handshakes  {N(hs.Count)} connects: {N(est)} established, {N(hs.Count(h => h.Outcome == HandshakeOutcome.Refused))} refused, " +
-                    $"{N(hs.Count(h => h.Outcome == HandshakeOutcome.Unanswered))} unanswered, {N(hs.Count(h => h.Outcome == HandshakeOutcome.Reset))} reset, " +
-                    $"{N(hs.Count(h => h.Outcome == HandshakeOutcome.Unknown))} incomplete");
-        var synAck = Percentiles.Sorted(hs.Where(h => h.SynAckRttMicros is not null).Select(h => h.SynAckRttMicros!.Value));
+        o.WriteLine($"Handshakes  {N(total)} connects: {N(outcomes[(int)HandshakeOutcome.Established])} established, {N(outcomes[(int)HandshakeOutcome.Refused])} refused, " +
+                    $"{N(outcomes[(int)HandshakeOutcome.Unanswered])} unanswered, {N(outcomes[(int)HandshakeOutcome.Reset])} reset, " +
+                    $"{N(outcomes[(int)HandshakeOutcome.Unknown])} incomplete");
+        synAck.Sort();
         if (synAck.Count > 0) o.WriteLine("  SYN→SYN-ACK  " + PercentileLine(synAck));
-        var worst = hs.Where(h => h.AckRttMicros is not null).OrderByDescending(h => h.AckRttMicros).Take(TopN).ToList();
         if (worst.Count > 0)
         {
             o.WriteLine("  Worst handshakes (first SYN → client ACK):");
             foreach (var h in worst)
                 o.WriteLine($"    {Ms(h.AckRttMicros!.Value),10}  {h.Client} → {h.Server}{Where(h)}" + (h.SynRetransmits > 0 ? $"  ({h.SynRetransmits} SYN retransmit(s))" : ""));
         }
-        var retried = hs.Where(h => h.SynRetransmits > 0).OrderByDescending(h => h.SynRetransmits).ThenBy(h => h.SynTime).ToList();
         if (retried.Count > 0)
         {
+            retried.Sort((a, b) => a.SynRetransmits != b.SynRetransmits ? b.SynRetransmits.CompareTo(a.SynRetransmits) : a.SynTime.CompareTo(b.SynTime));
             o.WriteLine($"  SYN-retransmitted connects ({N(retried.Count)}):");
             foreach (var h in retried.Take(TopN))
                 o.WriteLine($"    {h.Client} → {h.Server}{Where(h)}  gaps {string.Join(" / ", h.SynRetransmitGapsMicros.Select(g => (g / 1e6).ToString("0.00", Inv) + " s"))}  {JsonResultWriter.Outcome(h.Outcome)}");
