@@ -61,10 +61,11 @@ public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter st
         if (slow.Count > 0)
             stdout.WriteLine($"  other connects: median {slow[slow.Count / 2] * 1e3:F2} ms, max {slow[^1] * 1e3:F2} ms");
         stdout.WriteLine(!r.CountsMatch
-            ? $"  counts differ: {r.SlowConnects} slow connects vs insert_failed +{d.InsertFailed}"
+            ? $"  counts differ: {r.RetransmittedSyns} SYNs retransmitted ({r.SlowConnects} slow connects) vs insert_failed +{d.InsertFailed}"
             : r.SlowConnects == 0
                 ? "  no failed conntrack inserts and no 1 s connects: no race"
-                : "  counts match: every failed conntrack insert cost one connect a 1 s SYN retransmit");
+                : $"  counts match: each of the {d.InsertFailed} failed conntrack inserts is a SYN the client had to retransmit" +
+                  (r.RetransmittedSyns > r.SlowConnects ? $" ({r.RetransmittedSyns - (long)r.SlowConnects} connects lost twice)" : ""));
         foreach (var c in r.Captures)
             stdout.WriteLine($"  capture {c.Role}: {c.Path} ({c.Packets?.ToString() ?? "?"} packets on {c.Interface}, {c.KernelDrops?.ToString() ?? "?"} dropped by kernel)");
         if (r.Live is { } live)
