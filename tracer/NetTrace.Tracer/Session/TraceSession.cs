@@ -71,7 +71,9 @@ public sealed class TraceSession : IDisposable
 
             long offset = RealtimeMinusMonotonicNs();
             var drops = probes.Any(p => p.Kind == ProbeKinds.Drops) ? DropReasons.FromKernel() : new DropReasons(new Dictionary<long, string>());
+            // Read /proc/kallsyms now (tens of ms), not inside the first poll while the ring fills.
             var symbols = new Lazy<KernelSymbols?>(() => TryLoadSymbols());
+            if (probes.Any(p => p.Kind == ProbeKinds.Drops)) _ = symbols.Value;
             var decoder = new EventDecoder(drops, symbols, offset);
             foreach (var p in probes)
             {
