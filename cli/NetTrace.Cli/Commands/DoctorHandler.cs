@@ -56,6 +56,7 @@ public sealed class DoctorHandler(DoctorOptions options, TextWriter stdout, Text
         var opts = new JsonSerializerOptions
         {
             WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,   // stdout JSON, not HTML
             Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
         };
         stdout.WriteLine(JsonSerializer.Serialize(new { netns = ns, checks }, opts));

@@ -113,6 +113,7 @@ public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter st
         stdout.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions
         {
             WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,   // stdout JSON, not HTML
             Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         }));
     }
