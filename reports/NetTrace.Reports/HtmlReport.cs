@@ -80,6 +80,7 @@ public static class HtmlReport
 
         Timed("sources", () => SourcesSection.Write(h, d));
         Timed("findings", () => FindingsSection.Write(h, d));
+        Timed("SNAT port race", () => SnatRaceSection.Write(h, d, options));
         Timed("latency over time", () => LatencySection.WriteOverTime(h, d, options));
         Timed("percentiles and histograms", () => LatencySection.WritePercentiles(h, d, options));
         Timed("SYN retransmissions", () => RetransmitSection.Write(h, d, options));

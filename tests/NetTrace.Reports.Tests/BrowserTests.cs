@@ -50,6 +50,19 @@ public class BrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixt
     }
 
     [Fact]
+    public async Task Snat_race_section_renders_its_timeline_and_pod_table()
+    {
+        var path = Path.Combine(ArtifactsDir, "snat-race.html");
+        HtmlReport.Write(SnatRaceSectionTests.Race(podAName: TestModels.PodPayload), path);
+        var page = await OpenAsync(path, "snat-race.png");
+        Assert.True(await page.Locator("#snat-race figure.chart > svg").IsVisibleAsync());
+        var rows = await page.Locator("#snat-race table tbody tr").AllInnerTextsAsync();
+        Assert.Equal(2, rows.Count);
+        Assert.StartsWith(TestModels.PodPayload, rows[0]);
+        Assert.Equal(0, await page.EvaluateAsync<int>("document.querySelectorAll('iframe, [id^=injected]').length"));
+    }
+
+    [Fact]
     public async Task Markup_in_a_pcapng_comment_and_in_names_stays_inert_in_the_browser()
     {
         var dir = Directory.CreateTempSubdirectory("ntreport");
