@@ -10,19 +10,43 @@ public static class DemoCommand
         var json = CommonOptions.Json();
         var html = CommonOptions.Html();
         var quiet = CommonOptions.Quiet();
+        var sample = new Option<bool>("--sample") { Description = "Only analyze the capture built into the tool (needs no root)." };
+        var output = new Option<FileInfo>("--output", "-o")
+        {
+            Description = "Where the live demo writes its HTML report.",
+            DefaultValueFactory = _ => new FileInfo(DemoOptions.DefaultOutput),
+        };
+        var rounds = new Option<int>("--rounds", "-n")
+        {
+            Description = "Racing rounds of the live demo's lab (2 pods, one connect each per round).",
+            DefaultValueFactory = _ => DemoOptions.DefaultRounds,
+        };
         var cmd = new Command("demo",
-            "Show what NetTrace finds, with no input of yours: analyzes the capture built into the tool (a synthetic " +
-            "node capture with SYNs retransmitted at the 1 s initial RTO, refused and unanswered connects, and pings " +
-            "delayed by RX-queue stalls) and prints the summary.\n\n" +
+            "Show what NetTrace finds, end to end, with no input of yours (needs root; ~30 s):\n" +
+            "  1. runs the SNAT port race lab (`nettrace lab snat-race`): two pods in network namespaces behind a node\n" +
+            "     namespace that MASQUERADEs them onto one address, racing for the same NAT port — all inside namespaces\n" +
+            "     it creates and removes, no traffic leaves them;\n" +
+            "  2. traces it live with the conntrack NAT eBPF probe (clash drops, conntrack insert_failed) and captures\n" +
+            "     both sides of the NAT with tcpdump;\n" +
+            "  3. analyzes the two captures together (as `nettrace analyze pre.pcap post.pcap` would), joins the kernel's\n" +
+            "     evidence into the findings, writes the HTML report and prints what it found.\n" +
+            "Without root or network namespaces it falls back to --sample: the analysis of the capture built into the\n" +
+            "tool (a synthetic node capture with SYNs retransmitted at the 1 s initial RTO, refused and unanswered\n" +
+            "connects, and pings delayed by RX-queue stalls).\n\n" +
             "Examples:\n" +
-            "  nettrace demo\n" +
-            "  nettrace demo --json > demo.json\n" +
-            "  nettrace demo --html demo.html");
-        foreach (var o in new Option[] { json, html, quiet }) cmd.Options.Add(o);
-        cmd.SetAction((ParseResult pr, CancellationToken ct) =>
+            "  sudo nettrace demo                          # live; report in ./nettrace-demo-report.html\n" +
+            "  sudo nettrace demo -o /tmp/race.html --rounds 1000\n" +
+            "  nettrace demo --sample                      # the built-in capture, no root needed\n" +
+            "  nettrace demo --json > demo.json            # the built-in capture's analysis as JSON (implies --sample)\n" +
+            "  nettrace demo --sample --html demo.html");
+        foreach (var o in new Option[] { sample, output, rounds, json, html, quiet }) cmd.Options.Add(o);
+        cmd.SetAction(async (ParseResult pr, CancellationToken ct) =>
         {
             var options = new DemoOptions
             {
+                Sample = pr.GetValue(sample),
+                Output = pr.GetValue(output)!.FullName,
+                Rounds = pr.GetValue(rounds),
                 Json = pr.GetValue(json),
                 Html = pr.GetValue(html)?.FullName,
                 Quiet = pr.GetValue(quiet),
@@ -31,7 +55,7 @@ public static class DemoCommand
             var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16);
             try
             {
-                return Task.FromResult(DemoHandler.Run(options, stdout, Console.Error, ct));
+                return await DemoLiveHandler.RunAsync(options, stdout, Console.Error, ct);
             }
             finally
             {
