@@ -1,4 +1,5 @@
 using System.Globalization;
+using NetTrace.Analyzer.Findings;
 using NetTrace.Analyzer.Model;
 
 namespace NetTrace.Analyzer.Detectors;
@@ -29,31 +30,63 @@ public static class SnatRaceDetector
     /// <summary>Captures of one host share a clock; allow for two hosts' clocks and capture buffering.</summary>
     internal const double CrossCaptureSlackSeconds = 0.050;
 
-    public static IReadOnlyList<Finding> Detect(IReadOnlyList<Handshake> handshakes, double trust = 1.0)
+    public static IReadOnlyList<Finding> Detect(IReadOnlyList<Handshake> handshakes, double trust = 1.0) =>
+        Detect(HandshakeTable.From(handshakes), trust);
+
+    internal static IReadOnlyList<Finding> Detect(HandshakeTable table, double trust)
     {
-        var tcp = handshakes.Select(SnatRaceTcp.From).OfType<SnatRaceTcp>().ToList();
+        // Handshakes with real ip:port endpoints, by input file in order of appearance (table indices, no objects).
+        var byFile = new Dictionary<int, List<int>>();
+        var fileOrder = new List<int>();
+        for (int i = 0; i < table.Count; i++)
+        {
+            ref readonly var h = ref table[i];
+            if (!h.Parsed) continue;
+            if (!byFile.TryGetValue(h.File, out var list))
+            {
+                byFile.Add(h.File, list = []);
+                fileOrder.Add(h.File);
+            }
+            list.Add(i);
+        }
         var findings = new List<Finding>();
-        var paired = SnatRacePairing.Find(tcp);
+        // Pairing across a NAT needs two files; only then is every handshake made an object.
+        var paired = fileOrder.Count < 2 ? new SnatRacePairing.Result([], 0, null, null)
+            : SnatRacePairing.Find(fileOrder.SelectMany(f => byFile[f]).Order().Select(i => SnatRaceTcp.From(table, i)!).ToList());
         if (paired.Losers.Count > 0) findings.Add(PairedFinding(paired, trust));
         var pairedFiles = paired.InnerFiles;
-        foreach (var file in tcp.GroupBy(t => t.H.SourceFile ?? ""))
+        foreach (int file in fileOrder)
         {
             // A pre-NAT file already explained by the pairing needs no second, weaker finding.
-            if (paired.Losers.Count > 0 && pairedFiles.Contains(file.Key)) continue;
-            if (SingleCapture(file.ToList(), trust) is { } f) findings.Add(f);
+            if (paired.Losers.Count > 0 && pairedFiles.Contains(table.FileOf(table[byFile[file][0]]))) continue;
+            if (SingleCapture(table, byFile[file], trust) is { } f) findings.Add(f);
         }
         return findings;
     }
 
-    private static Finding? SingleCapture(List<SnatRaceTcp> all, double trust)
+    private static Finding? SingleCapture(HandshakeTable table, List<int> all, double trust)
     {
-        var lost = all.Where(t => t.LostFirstSynThenRecovered).OrderBy(t => t.FirstSyn).ToList();
+        var lost = all.Where(i => SnatRaceTcp.LostFirstSynThenRecovered(table, table[i])).Select(i => SnatRaceTcp.From(table, i)!)
+            .OrderBy(t => t.FirstSyn).ToList();
         if (lost.Count == 0) return null;
-        // Pre-NAT clash shape: another client, same server and source port, SYN at the same moment.
-        var byServerPort = all.ToLookup(t => (t.Server.ToString(), t.Client.Port));
-        SnatRaceTcp? Twin(SnatRaceTcp l) => byServerPort[(l.Server.ToString(), l.Client.Port)]
-            .FirstOrDefault(o => !ReferenceEquals(o, l) && !o.Client.Address.Equals(l.Client.Address)
-                                 && Math.Abs(o.FirstSyn - l.FirstSyn) <= RaceWindowSeconds);
+        // Pre-NAT clash shape: another client, same server and source port, SYN at the same moment. Only the lost
+        // ones' (server, source port) keys are collected, in handshake order.
+        var byServerPort = lost.Select(l => (l.Server.Ip, l.Server.Port, l.Client.Port)).Distinct().ToDictionary(k => k, _ => new List<int>());
+        foreach (int i in all)
+        {
+            ref readonly var h = ref table[i];
+            if (byServerPort.TryGetValue((h.Server.Ip, h.Server.Port, h.Client.Port), out var same)) same.Add(i);
+        }
+        SnatRaceTcp? Twin(SnatRaceTcp l)
+        {
+            foreach (int o in byServerPort[(l.Server.Ip, l.Server.Port, l.Client.Port)])
+            {
+                ref readonly var h = ref table[o];
+                if (o != l.Index && !h.Client.Ip.Equals(l.Client.Ip) && Math.Abs(h.SynTime - l.FirstSyn) <= RaceWindowSeconds)
+                    return SnatRaceTcp.From(table, o);
+            }
+            return null;
+        }
         var twins = lost.Select(l => (Lost: l, Twin: Twin(l))).ToList();
         int withTwin = twins.Count(t => t.Twin != null);
 
@@ -62,9 +95,15 @@ public static class SnatRaceDetector
 
         // The server answered the others: connects to the same servers in the cluster window that needed no retransmit.
         double from = cluster[0].FirstSyn, to = cluster[^1].FirstSyn;
-        var servers = cluster.Select(c => c.Server.ToString()).ToHashSet();
-        var around = all.Where(t => servers.Contains(t.Server.ToString()) && t.FirstSyn >= from - 1 && t.FirstSyn <= to + 1).ToList();
-        int clean = around.Count(t => t.H.SynRetransmits == 0 && t.H.Outcome == HandshakeOutcome.Established);
+        var servers = cluster.Select(c => (c.Server.Ip, c.Server.Port)).ToHashSet();
+        int around = 0, clean = 0;
+        foreach (int i in all)
+        {
+            ref readonly var h = ref table[i];
+            if (!servers.Contains((h.Server.Ip, h.Server.Port)) || h.SynTime < from - 1 || h.SynTime > to + 1) continue;
+            around++;
+            if (h.SynRetransmits == 0 && h.Outcome == HandshakeOutcome.Established) clean++;
+        }
         if (clean == 0 && withTwin == 0) return null;         // nobody got through at once: a path or server problem
 
         double share = (double)withTwin / lost.Count;
@@ -75,12 +114,12 @@ public static class SnatRaceDetector
             new("lost SYNs with a concurrent SYN from another client, same source port and server (within 10 ms)", withTwin.ToString(Inv)),
         };
         var twinExamples = twins.Where(x => x.Twin != null).Take(3).Select(x => new Evidence($"example at {Time(x.Lost.FirstSyn)}",
-            $"{x.Lost.Client} lost its SYN to {x.Lost.Server} while {x.Twin!.Client} sent one {Math.Abs(x.Twin.FirstSyn - x.Lost.FirstSyn) * 1e6:0} µs apart (same source port)")).ToList();
+            $"{x.Lost.ClientText} lost its SYN to {x.Lost.ServerText} while {x.Twin!.ClientText} sent one {Math.Abs(x.Twin.FirstSyn - x.Lost.FirstSyn) * 1e6:0} µs apart (same source port)")).ToList();
         var plainExamples = cluster.Where(c => twins.All(x => x.Lost != c || x.Twin == null)).Take(Math.Max(0, 3 - twinExamples.Count))
-            .Select(l => new Evidence($"example at {Time(l.FirstSyn)}", $"{l.Client} → {l.Server}: SYN retransmitted after {(l.SynTimes[1] - l.FirstSyn):0.000} s, then answered")).ToList();
+            .Select(l => new Evidence($"example at {Time(l.FirstSyn)}", $"{l.ClientText} → {l.ServerText}: SYN retransmitted after {(l.SynTimes[1] - l.FirstSyn):0.000} s, then answered")).ToList();
         var allExamples = twinExamples.Concat(plainExamples).ToList();
         if (allExamples.Count > 0) evidence.Add(allExamples[0]);
-        evidence.Add(new("connects to the same server(s) in that window answered on the first SYN", $"{clean} of {around.Count}"));
+        evidence.Add(new("connects to the same server(s) in that window answered on the first SYN", $"{clean} of {around}"));
         evidence.Add(new("of the lost ones clustered within " + ClusterGapSeconds.ToString(Inv) + " s", cluster.Count.ToString(Inv)));
         evidence.AddRange(allExamples.Skip(1));
         return new Finding
@@ -91,7 +130,7 @@ public static class SnatRaceDetector
             Confidence = confidence,
             WindowStart = lost[0].FirstSyn,
             WindowEnd = lost[^1].LastSyn,
-            Affects = lost.GroupBy(l => l.Client.Address.ToString()).OrderByDescending(g => g.Count())
+            Affects = lost.GroupBy(l => l.Client.Ip.ToString()).OrderByDescending(g => g.Count())
                 .Select(g => $"{g.Key} ({g.Count()} lost SYN{(g.Count() == 1 ? "" : "s")})").Take(10).ToList(),
             Evidence = evidence,
             Remediation = Remedy + " To confirm from captures, capture before and after the node's NAT (e.g. on the pod " +
@@ -107,15 +146,15 @@ public static class SnatRaceDetector
         var evidence = new List<Evidence>
         {
             new("inner connects whose first SYN never left the NAT (retransmit did, 1 s / 3 s later)", losers.Count.ToString(Inv)),
-            new("lost first SYNs by pod address", string.Join(", ", losers.GroupBy(l => l.Inner.Client.Address.ToString())
+            new("lost first SYNs by pod address", string.Join(", ", losers.GroupBy(l => l.Inner.Client.Ip.ToString())
                 .OrderByDescending(g => g.Count()).Select(g => $"{g.Key}: {g.Count()}"))),
         };
         var examples = losers.Where(l => l.Winner != null).Take(5).Select(l =>
         {
             var w = l.Winner!;
             return new Evidence($"clash at {Time(l.Inner.FirstSyn)}",
-                $"{w.Inner.Client} (won) and {l.Inner.Client} (lost, SYNs {Math.Abs(l.Inner.FirstSyn - w.Inner.FirstSyn) * 1e6:0} µs apart) " +
-                $"→ {l.Inner.Server} both as {w.Outer.Client}; the loser's retransmit left {(l.Outer.FirstSyn - l.Inner.FirstSyn):0.000} s later as {l.Outer.Client}");
+                $"{w.Inner.ClientText} (won) and {l.Inner.ClientText} (lost, SYNs {Math.Abs(l.Inner.FirstSyn - w.Inner.FirstSyn) * 1e6:0} µs apart) " +
+                $"→ {l.Inner.ServerText} both as {w.Outer.ClientText}; the loser's retransmit left {(l.Outer.FirstSyn - l.Inner.FirstSyn):0.000} s later as {l.Outer.ClientText}");
         }).ToList();
         if (examples.Count > 0) evidence.Add(examples[0]);
         evidence.Add(new("of them with another inner flow that took the same outer ip:port at that moment", withWinner.ToString(Inv)));
@@ -133,7 +172,7 @@ public static class SnatRaceDetector
             Confidence = Math.Round(conf * trust, 2),
             WindowStart = losers.Min(l => l.Inner.FirstSyn),
             WindowEnd = losers.Max(l => l.Outer.FirstSyn),
-            Affects = losers.GroupBy(l => l.Inner.Client.Address.ToString()).OrderByDescending(g => g.Count())
+            Affects = losers.GroupBy(l => l.Inner.Client.Ip.ToString()).OrderByDescending(g => g.Count())
                 .Select(g => $"{g.Key} ({g.Count()})").Take(10).ToList(),
             Evidence = evidence,
             Remediation = Remedy,

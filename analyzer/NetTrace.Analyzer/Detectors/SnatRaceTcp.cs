@@ -1,37 +1,54 @@
-using System.Net;
 using NetTrace.Analyzer.Findings;
 using NetTrace.Analyzer.Model;
 
 namespace NetTrace.Analyzer.Detectors;
 
-/// <summary>A handshake with its endpoints parsed and every SYN's time, as the SNAT race detectors need them.</summary>
-internal sealed record SnatRaceTcp(Handshake H, IPEndPoint Client, IPEndPoint Server, double[] SynTimes)
+/// <summary>A handshake of the run's table with every SYN's time, as the SNAT race detectors need them. Made only for the
+/// handshakes a detector looks at closely; the detectors scan the compact table for the rest.</summary>
+internal sealed class SnatRaceTcp
 {
+    private readonly HandshakeTable _table;
+
+    private SnatRaceTcp(HandshakeTable table, int index)
+    {
+        _table = table;
+        Index = index;
+        ref readonly var h = ref table[index];
+        Client = h.Client;
+        Server = h.Server;
+        var times = new double[h.GapCount + 1];
+        times[0] = h.SynTime;
+        for (int i = 0; i < h.GapCount; i++) times[i + 1] = times[i] + table.Gap(h, i) / 1e6;
+        SynTimes = times;
+    }
+
+    /// <summary>Position in the table: the identity of the handshake.</summary>
+    public int Index { get; }
+    public Endpoint Client { get; }
+    public Endpoint Server { get; }
+    public double[] SynTimes { get; }
+    public ref readonly HandshakeFact H => ref _table[Index];
+    public string File => _table.FileOf(H);
+    public uint? Isn => H.HasIsn ? H.Isn : null;
     public double FirstSyn => SynTimes[0];
     public double LastSyn => SynTimes[^1];
+    public string ClientText => Client.Ip.WithPort(Client.Port);
+    public string ServerText => Server.Ip.WithPort(Server.Port);
 
     /// <summary>The first SYN got no answer, the next one went out one initial RTO (1 s / 3 s) later, and that one was
     /// answered at once: the path and the server were fine, only that first SYN was lost.</summary>
-    public bool LostFirstSynThenRecovered
+    public static bool LostFirstSynThenRecovered(HandshakeTable t, in HandshakeFact h)
     {
-        get
-        {
-            var h = H;
-            if (h.SynRetransmits < 1 || h.SynRetransmitGapsMicros.Count == 0) return false;
-            if (!FindingsBuilder.IsInitialRtoGap(h.SynRetransmitGapsMicros[0])) return false;
-            if (h.Outcome != HandshakeOutcome.Established || h.SynAckRttMicros is not double rtt) return false;
-            // Answered after the last SYN, quickly: rtt is measured from the first SYN.
-            double afterLast = rtt - (LastSyn - FirstSyn) * 1e6;
-            return afterLast is >= 0 and < 200_000;
-        }
+        if (h.SynRetransmits < 1 || h.GapCount == 0) return false;
+        if (!FindingsBuilder.IsInitialRtoGap(t.Gap(h, 0))) return false;
+        if (h.Outcome != HandshakeOutcome.Established || double.IsNaN(h.SynAckRtt)) return false;
+        // Answered after the last SYN, quickly: rtt is measured from the first SYN.
+        double last = h.SynTime;
+        for (int i = 0; i < h.GapCount; i++) last += t.Gap(h, i) / 1e6;
+        double afterLast = h.SynAckRtt - (last - h.SynTime) * 1e6;
+        return afterLast is >= 0 and < 200_000;
     }
 
-    public static SnatRaceTcp? From(Handshake h)
-    {
-        if (!IPEndPoint.TryParse(h.Client, out var c) || !IPEndPoint.TryParse(h.Server, out var s)) return null;
-        var times = new double[h.SynRetransmitGapsMicros.Count + 1];
-        times[0] = h.SynTime;
-        for (int i = 0; i < h.SynRetransmitGapsMicros.Count; i++) times[i + 1] = times[i] + h.SynRetransmitGapsMicros[i] / 1e6;
-        return new SnatRaceTcp(h, c, s, times);
-    }
+    /// <summary>The handshake at <paramref name="index"/>, or null when its endpoints are not ip:port.</summary>
+    public static SnatRaceTcp? From(HandshakeTable table, int index) => table[index].Parsed ? new SnatRaceTcp(table, index) : null;
 }

@@ -14,17 +14,17 @@ public static class FindingsBuilder
     public static List<Finding> Build(IReadOnlyList<Handshake> handshakes, IReadOnlyList<IcmpEcho> echoes,
         IReadOnlyList<InputProblem> problems, IReadOnlyList<SourceInfo> sources, AnalyzeSettings settings)
     {
-        // Results may be built on access; the detectors below make several passes, so build them once here.
-        handshakes = handshakes as List<Handshake> ?? handshakes.ToList();
+        // Compact structs, not records: a capture's handshakes are never materialized for the findings.
+        var hs = HandshakeTable.From(handshakes);
         double trust = sources.Any(s => !s.Complete) ? 0.6
             : problems.Any(p => p.Severity != ProblemSeverity.Info) ? 0.8 : 1.0;
         var findings = new List<Finding>();
-        SynRetransmits(handshakes, trust, findings);
-        SlowHandshakes(handshakes, settings, trust, findings);
-        Unanswered(handshakes, trust, findings);
-        Refused(handshakes, trust, findings);
+        SynRetransmits(hs, trust, findings);
+        SlowHandshakes(hs, settings, trust, findings);
+        Unanswered(hs, trust, findings);
+        Refused(hs, trust, findings);
         EchoLoss(echoes, trust, findings);
-        findings.AddRange(Detectors.SnatRaceDetector.Detect(handshakes, trust));
+        findings.AddRange(Detectors.SnatRaceDetector.Detect(hs, trust));
         return findings;
     }
 
@@ -32,12 +32,20 @@ public static class FindingsBuilder
     public static bool IsInitialRtoGap(double gapMicros) =>
         gapMicros is >= 800_000 and <= 1_500_000 or >= 2_500_000 and <= 3_600_000;
 
-    private static void SynRetransmits(IReadOnlyList<Handshake> hs, double trust, List<Finding> into)
+    private static List<HandshakeFact> Where(HandshakeTable hs, Func<HandshakeFact, bool> keep)
     {
-        var retried = hs.Where(h => h.SynRetransmits > 0).ToList();
+        var l = new List<HandshakeFact>();
+        for (int i = 0; i < hs.Count; i++)
+            if (keep(hs[i])) l.Add(hs[i]);
+        return l;
+    }
+
+    private static void SynRetransmits(HandshakeTable hs, double trust, List<Finding> into)
+    {
+        var retried = Where(hs, h => h.SynRetransmits > 0);
         if (retried.Count == 0) return;
-        var atRto = retried.Where(h => h.SynRetransmitGapsMicros.Count > 0 && IsInitialRtoGap(h.SynRetransmitGapsMicros[0])).ToList();
-        int oneSecond = atRto.Count(h => h.SynRetransmitGapsMicros[0] < 2_000_000);
+        var atRto = retried.Where(h => h.GapCount > 0 && IsInitialRtoGap(hs.Gap(h, 0))).ToList();
+        int oneSecond = atRto.Count(h => hs.Gap(h, 0) < 2_000_000);
         int threeSeconds = atRto.Count - oneSecond;
         int establishedLate = retried.Count(h => h.Outcome == HandshakeOutcome.Established);
         int neverAnswered = retried.Count(h => h.Outcome == HandshakeOutcome.Unanswered);
@@ -54,8 +62,8 @@ public static class FindingsBuilder
             new("first retransmit at another gap", (retried.Count - atRto.Count).ToString(Inv)),
         };
         foreach (var h in retried.OrderByDescending(h => h.SynRetransmits).Take(3))
-            evidence.Add(new($"example {h.Client} → {h.Server}",
-                $"{h.SynRetransmits} retransmit(s), gaps {string.Join(" / ", h.SynRetransmitGapsMicros.Select(g => (g / 1e6).ToString("0.00", Inv) + " s"))}, {h.Outcome.ToString().ToLowerInvariant()}"));
+            evidence.Add(new($"example {hs.Text(h.Client)} → {hs.Text(h.Server)}",
+                $"{h.SynRetransmits} retransmit(s), gaps {string.Join(" / ", hs.Gaps(h).Select(g => (g / 1e6).ToString("0.00", Inv) + " s"))}, {h.Outcome.ToString().ToLowerInvariant()}"));
         into.Add(new Finding
         {
             Kind = rto ? "syn-retransmit-initial-rto" : "syn-retransmit",
@@ -65,8 +73,8 @@ public static class FindingsBuilder
             Severity = severity,
             Confidence = Math.Round((rto ? 0.9 : 0.6) * trust, 2),
             WindowStart = retried.Min(h => h.SynTime),
-            WindowEnd = retried.Max(h => h.SynTime + (h.SynRetransmitGapsMicros.Sum() / 1e6)),
-            Affects = retried.Select(h => h.Server).Distinct().Take(10).ToList(),
+            WindowEnd = retried.Max(h => h.SynTime + (hs.GapSum(h) / 1e6)),
+            Affects = retried.Select(h => h.Server).Distinct().Take(10).Select(e => hs.Text(e)).ToList(),
             Evidence = evidence,
             Remediation = rto
                 ? "A SYN repeated after exactly the initial RTO means the first SYN or its SYN-ACK was dropped. " +
@@ -79,31 +87,33 @@ public static class FindingsBuilder
         });
     }
 
-    private static void SlowHandshakes(IReadOnlyList<Handshake> hs, AnalyzeSettings settings, double trust, List<Finding> into)
+    private static void SlowHandshakes(HandshakeTable hs, AnalyzeSettings settings, double trust, List<Finding> into)
     {
         double limit = settings.SlowHandshake.TotalMicroseconds;
-        var complete = hs.Where(h => h.SynAckRttMicros is not null).ToList();
         // A handshake slowed by a SYN retransmit is explained by the retransmit finding; this one is about slow answers.
-        var slow = complete.Where(h => h.SynRetransmits == 0 && h.SynAckRttMicros > limit).OrderByDescending(h => h.SynAckRttMicros).ToList();
+        var slow = Where(hs, h => !double.IsNaN(h.SynAckRtt) && h.SynRetransmits == 0 && h.SynAckRtt > limit).OrderByDescending(h => h.SynAckRtt).ToList();
         if (slow.Count == 0) return;
-        var all = Percentiles.Sorted(complete.Select(h => h.SynAckRttMicros!.Value));
+        var all = new List<double>();
+        for (int i = 0; i < hs.Count; i++)
+            if (!double.IsNaN(hs[i].SynAckRtt)) all.Add(hs[i].SynAckRtt);
+        all.Sort();
         var evidence = new List<Evidence>
         {
-            new("slow handshakes", $"{slow.Count} of {complete.Count} answered"),
+            new("slow handshakes", $"{slow.Count} of {all.Count} answered"),
             new("threshold SYN→SYN-ACK", $"{limit / 1000:0} ms"),
             new("median SYN→SYN-ACK of all answered", $"{Percentiles.Of(all, 0.5) / 1000:0.000} ms"),
         };
         foreach (var h in slow.Take(3))
-            evidence.Add(new($"{h.Client} → {h.Server}", $"SYN→SYN-ACK {h.SynAckRttMicros / 1000:0.000} ms"));
+            evidence.Add(new($"{hs.Text(h.Client)} → {hs.Text(h.Server)}", $"SYN→SYN-ACK {h.SynAckRtt / 1000:0.000} ms"));
         into.Add(new Finding
         {
             Kind = "slow-handshake",
-            Title = $"{slow.Count} handshake(s) waited more than {limit / 1000:0} ms for the SYN-ACK (worst {slow[0].SynAckRttMicros / 1000:0} ms)",
-            Severity = slow[0].SynAckRttMicros > 1_000_000 ? Severity.High : Severity.Medium,
+            Title = $"{slow.Count} handshake(s) waited more than {limit / 1000:0} ms for the SYN-ACK (worst {slow[0].SynAckRtt / 1000:0} ms)",
+            Severity = slow[0].SynAckRtt > 1_000_000 ? Severity.High : Severity.Medium,
             Confidence = Math.Round(0.8 * trust, 2),
             WindowStart = slow.Min(h => h.SynTime),
             WindowEnd = slow.Max(h => h.SynTime),
-            Affects = slow.Select(h => h.Server).Distinct().Take(10).ToList(),
+            Affects = slow.Select(h => h.Server).Distinct().Take(10).Select(e => hs.Text(e)).ToList(),
             Evidence = evidence,
             Remediation = "The SYN-ACK itself came late. Compare with ICMP RTT to the same server: fast pings with a slow " +
                 "SYN-ACK point at the server host (accept queue, SYN cookies, CPU or softirq stalls), slow pings too point " +
@@ -111,9 +121,9 @@ public static class FindingsBuilder
         });
     }
 
-    private static void Unanswered(IReadOnlyList<Handshake> hs, double trust, List<Finding> into)
+    private static void Unanswered(HandshakeTable hs, double trust, List<Finding> into)
     {
-        var un = hs.Where(h => h.Outcome == HandshakeOutcome.Unanswered).ToList();
+        var un = Where(hs, h => h.Outcome == HandshakeOutcome.Unanswered);
         if (un.Count == 0) return;
         into.Add(new Finding
         {
@@ -124,17 +134,17 @@ public static class FindingsBuilder
             Confidence = Math.Round(0.7 * trust, 2),
             WindowStart = un.Min(h => h.SynTime),
             WindowEnd = un.Max(h => h.SynTime),
-            Affects = un.Select(h => h.Server).Distinct().Take(10).ToList(),
+            Affects = un.Select(h => h.Server).Distinct().Take(10).Select(e => hs.Text(e)).ToList(),
             Evidence = un.GroupBy(h => h.Server).OrderByDescending(g => g.Count()).Take(5)
-                .Select(g => new Evidence("server " + g.Key, $"{g.Count()} unanswered connect(s)")).ToList(),
+                .Select(g => new Evidence("server " + hs.Text(g.Key), $"{g.Count()} unanswered connect(s)")).ToList(),
             Remediation = "Nothing came back: the server is down or filtered (a firewall dropping instead of rejecting), " +
                 "or replies are lost on the way back (asymmetric routing, conntrack dropping INVALID packets).",
         });
     }
 
-    private static void Refused(IReadOnlyList<Handshake> hs, double trust, List<Finding> into)
+    private static void Refused(HandshakeTable hs, double trust, List<Finding> into)
     {
-        var refused = hs.Where(h => h.Outcome == HandshakeOutcome.Refused).ToList();
+        var refused = Where(hs, h => h.Outcome == HandshakeOutcome.Refused);
         if (refused.Count == 0) return;
         into.Add(new Finding
         {
@@ -144,9 +154,9 @@ public static class FindingsBuilder
             Confidence = Math.Round(0.95 * trust, 2),
             WindowStart = refused.Min(h => h.SynTime),
             WindowEnd = refused.Max(h => h.SynTime),
-            Affects = refused.Select(h => h.Server).Distinct().Take(10).ToList(),
+            Affects = refused.Select(h => h.Server).Distinct().Take(10).Select(e => hs.Text(e)).ToList(),
             Evidence = refused.GroupBy(h => h.Server).OrderByDescending(g => g.Count()).Take(5)
-                .Select(g => new Evidence("server " + g.Key, $"{g.Count()} refused")).ToList(),
+                .Select(g => new Evidence("server " + hs.Text(g.Key), $"{g.Count()} refused")).ToList(),
             Remediation = "Nothing listens on that port (or a firewall rejects with RST). For a Service, check that it " +
                 "has ready endpoints and that targetPort matches the container port.",
         });

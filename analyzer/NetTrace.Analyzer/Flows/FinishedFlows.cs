@@ -73,7 +73,35 @@ internal sealed class FinishedFlows
     }
 
     public IReadOnlyList<FlowStats> Flows => new LazyList<FlowStats>(_byOrder.Length, i => Stats(_byOrder[i]));
-    public IReadOnlyList<Handshake> Handshakes => new LazyList<Handshake>(_handshakes.Length, i => Handshake(_handshakes[i]));
+    public IReadOnlyList<Handshake> Handshakes => new HandshakeList(this);
+
+    /// <summary>The file's handshakes as records built on access; the findings copy them compactly instead.</summary>
+    internal sealed class HandshakeList(FinishedFlows owner) : IReadOnlyList<Handshake>
+    {
+        public int Count => owner._handshakes.Length;
+        public Handshake this[int index] => (uint)index < (uint)Count ? owner.Handshake(owner._handshakes[index]) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<Handshake> GetEnumerator()
+        {
+            for (int i = 0; i < Count; i++) yield return owner.Handshake(owner._handshakes[i]);
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        /// <summary>Adds the handshakes to the findings' table without making records or strings.</summary>
+        public void AppendTo(Findings.HandshakeTable table)
+        {
+            int file = table.FileId(owner._source);
+            foreach (int i in owner._handshakes)
+            {
+                ref readonly var f = ref owner._store[i];
+                var k = f.Key;
+                table.Add(f.ClientIsA ? k.A : k.B, f.ClientIsA ? k.PortA : k.PortB, f.ClientIsA ? k.B : k.A, f.ClientIsA ? k.PortB : k.PortA,
+                    PacketAnalyzer.Sec(f.FirstSynNs), f.HasSynAck ? (f.SynAckNs - f.FirstSynNs) / 1000.0 : double.NaN, f.SynRetransmits,
+                    owner._gaps.AsSpan(f.GapsStart, f.SynRetransmits), f.Outcome, f.Isn, file);
+            }
+        }
+    }
 
     private static string Proto(Transport t) => t switch
     {

@@ -28,6 +28,8 @@ internal sealed class SegmentedList<T> : IReadOnlyList<T>
     private readonly List<IReadOnlyList<T>> _segments = [];
     private List<T>? _tail;
 
+    public IReadOnlyList<IReadOnlyList<T>> Segments => _segments;
+
     public void Add(T item)
     {
         if (_tail is null)
