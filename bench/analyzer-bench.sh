@@ -48,10 +48,13 @@ gcc -O2 -Wall -o "$out/pcap_loop" bench/c/pcap_loop.c -lpcap
 # Build the CLI here and run its dll directly: the ./nettrace launcher would rebuild inside a timed run whenever a
 # source file changed in the meantime (and its staleness check costs a little each time).
 nettrace_dll=cli/NetTrace.Cli/bin/Release/net10.0/nettrace.dll
-have_analyze=1
-if ! dotnet build cli/NetTrace.Cli/NetTrace.Cli.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >"$out/nettrace-build.log" 2>&1 \
-   || ! dotnet "$nettrace_dll" analyze --help >/dev/null 2>>"$out/nettrace-build.log"; then
-  have_analyze=0
+have_analyze=0
+for attempt in 1 2 3; do   # a parallel edit elsewhere in the checkout can break a build for a moment: retry
+  if dotnet build cli/NetTrace.Cli/NetTrace.Cli.csproj -c Release --nologo -v quiet -clp:ErrorsOnly >"$out/nettrace-build.log" 2>&1 \
+     && dotnet "$nettrace_dll" analyze --help >/dev/null 2>>"$out/nettrace-build.log"; then have_analyze=1; break; fi
+  [ "$attempt" = 3 ] || { echo "   nettrace build failed, retrying in 30 s" >&2; sleep 30; }
+done
+if [ "$have_analyze" = 0 ]; then
   echo "analyzer-bench: 'nettrace analyze' is not available (see $out/nettrace-build.log); measuring the analyzer through analyzer-bench only" >&2
 fi
 # Run from copies, so a build started elsewhere in this checkout cannot swap the binaries in the middle of a run.
