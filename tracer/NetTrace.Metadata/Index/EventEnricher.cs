@@ -12,7 +12,7 @@ namespace NetTrace.Metadata.Index;
 /// </summary>
 public sealed class EventEnricher(IMetadataResolver resolver)
 {
-    /// <summary>Sets the event's origin pod when known; false when nothing was added (already set, or unknown).</summary>
+    /// <summary>Sets the event's origin pod and its remote peers when known; false when nothing was added (already set, or unknown).</summary>
     public bool Enrich(TraceEvent e)
     {
         var (origin, taskContext) = e.KindCase switch
@@ -25,11 +25,53 @@ public sealed class EventEnricher(IMetadataResolver resolver)
             TraceEvent.KindOneofCase.Nat => (e.Nat.Origin, false),
             _ => (null, false),
         };
-        if (origin == null || origin.Pod != null) return false;
+        var peers = EnrichPeers(e);
+        if (origin == null || origin.Pod != null) return peers;
         var pod = PodFor(origin.NetnsIno, origin.CgroupId, taskContext);
-        if (pod == null) return false;
+        if (pod == null) return peers;
         origin.Pod = pod;
         return true;
+    }
+
+    /// <summary>
+    /// The remote ends' owners from the apiserver index (IP → pod, Service, node). Only the addresses the event is
+    /// about: the connect's or send's destination, a drop's two ends, a NAT'd packet's pre-NAT destination (the
+    /// Service). Already-set peers are kept; true when one was added.
+    /// </summary>
+    private bool EnrichPeers(TraceEvent e)
+    {
+        switch (e.KindCase)
+        {
+            case TraceEvent.KindOneofCase.Connect when e.Connect.Remote == null:
+                return (e.Connect.Remote = PeerFor(e.Connect.Tuple?.Daddr)) != null;
+            case TraceEvent.KindOneofCase.FlowSend when e.FlowSend.Remote == null:
+                return (e.FlowSend.Remote = PeerFor(e.FlowSend.Tuple?.Daddr)) != null;
+            case TraceEvent.KindOneofCase.Drop when e.Drop.Tuple != null:
+                e.Drop.SrcPeer ??= PeerFor(e.Drop.Tuple.Saddr);
+                e.Drop.DstPeer ??= PeerFor(e.Drop.Tuple.Daddr);
+                return e.Drop.SrcPeer != null || e.Drop.DstPeer != null;
+            case TraceEvent.KindOneofCase.Nat when e.Nat.OriginalDstPeer == null:
+                return (e.Nat.OriginalDstPeer = PeerFor(e.Nat.Original?.Daddr)) != null;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The owner of 4- or 16-byte address bytes as an event field; null when unknown or not an address.</summary>
+    public PeerRef? PeerFor(Google.Protobuf.ByteString? address)
+    {
+        if (address == null || address.Length is not (4 or 16)) return null;
+        var owner = resolver.ResolveIp(new System.Net.IPAddress(address.Span));
+        return owner == null ? null : new PeerRef
+        {
+            Kind = owner.Kind switch
+            {
+                IpOwnerKind.Pod => PeerKind.Pod,
+                IpOwnerKind.Service => PeerKind.Service,
+                _ => PeerKind.Node,
+            },
+            Name = owner.Name, Namespace = owner.Namespace, Uid = owner.Uid, Detail = owner.Detail,
+        };
     }
 
     public PodRef? PodFor(ulong netnsInode, ulong cgroupId, bool taskContext)

@@ -80,6 +80,27 @@ public sealed class JsonLinesWriter : IDisposable
         }
     }
 
+    /// <summary>The apiserver's owner of an address: {"kind":"service","name":...,"namespace":...,"detail":"ClusterIP"}.</summary>
+    private void Peer(string name, PeerRef? p)
+    {
+        if (p == null) return;
+        _w.WriteStartObject(name);
+        _w.WriteString("kind", PeerKindName(p.Kind));
+        _w.WriteString("name", p.Name);
+        if (p.Namespace.Length > 0) _w.WriteString("namespace", p.Namespace);
+        if (p.Uid.Length > 0) _w.WriteString("uid", p.Uid);
+        if (p.Detail.Length > 0) _w.WriteString("detail", p.Detail);
+        _w.WriteEndObject();
+    }
+
+    public static string PeerKindName(PeerKind k) => k switch
+    {
+        PeerKind.Pod => "pod",
+        PeerKind.Service => "service",
+        PeerKind.Node => "node",
+        _ => "unknown",
+    };
+
     private void Tuple(FlowTuple? t, string prefix = "")
     {
         if (t == null) return;
@@ -137,6 +158,7 @@ public sealed class JsonLinesWriter : IDisposable
         _w.WriteNumber("syn_retransmits", c.SynRetransmits);
         if (c.SynRetransmitOffsetsNs.Count > 0) Array("syn_retransmit_offsets_ns", c.SynRetransmitOffsetsNs);
         if (c.Error != 0) _w.WriteNumber("error", c.Error);
+        Peer("remote", c.Remote);
     }
 
     private void WriteFlowSend(FlowSendStats f)
@@ -148,6 +170,7 @@ public sealed class JsonLinesWriter : IDisposable
         _w.WriteNumber("calls", f.Calls);
         Time("interval_start", f.IntervalStartUnixNs);
         Time("interval_end", f.IntervalEndUnixNs);
+        Peer("remote", f.Remote);
     }
 
     private void WriteIcmp(IcmpEchoEvent i)
@@ -172,6 +195,8 @@ public sealed class JsonLinesWriter : IDisposable
         _w.WriteString("reason", d.Reason);
         _w.WriteNumber("reason_code", d.ReasonCode);
         _w.WriteString("location", d.LocationSymbol.Length > 0 ? d.LocationSymbol : $"0x{d.Location:x}");
+        Peer("src_peer", d.SrcPeer);
+        Peer("dst_peer", d.DstPeer);
     }
 
     private void WriteStall(SoftirqStallEvent s)
@@ -203,6 +228,7 @@ public sealed class JsonLinesWriter : IDisposable
         Tuple(n.Original, "original_");
         Tuple(n.Reply, "reply_");
         _w.WriteBoolean("confirmed", n.Confirmed);
+        Peer("original_dst_peer", n.OriginalDstPeer);
     }
 
     private void WriteLost(LostEventCounts l)

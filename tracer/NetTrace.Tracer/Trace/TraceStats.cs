@@ -4,7 +4,7 @@ namespace NetTrace.Tracer.Trace;
 
 /// <summary>A slow or failed connect worth showing in the live view.</summary>
 public sealed record NotableConnect(DateTimeOffset Time, string Client, string Server, string Outcome, double LatencyMs,
-    uint SynRetransmits, ulong NetnsInode, string Comm);
+    uint SynRetransmits, ulong NetnsInode, string Comm, string? ClientName = null, string? ServerName = null);
 
 /// <summary>What the live view and the periodic stats lines show; a consistent copy taken under the lock.</summary>
 public sealed record TraceStatsSnapshot(
@@ -87,7 +87,7 @@ public sealed class TraceStats
             _recent.Enqueue(new NotableConnect(
                 DateTimeOffset.FromUnixTimeMilliseconds((long)(c.SynTimeUnixNs / 1_000_000)),
                 c.Tuple?.Source() ?? "?", c.Tuple?.Destination() ?? "?", outcome, c.LatencyNs / 1e6, c.SynRetransmits,
-                c.Origin?.NetnsIno ?? 0, c.Origin?.Comm ?? ""));
+                c.Origin?.NetnsIno ?? 0, c.Origin?.Comm ?? "", LiveView.PeerNames.Of(c.Origin?.Pod), LiveView.PeerNames.Of(c.Remote)));
             while (_recent.Count > RecentKept) _recent.Dequeue();
         }
     }

@@ -42,20 +42,25 @@ public static class EventLines
             _ => null,
         };
         var when = o == null ? "" : DateTimeOffset.UnixEpoch.AddTicks((long)(o.TimeUnixNs / 100)).ToString("HH:mm:ss.fff") + " ";
-        var ns = o == null || o.NetnsIno == 0 ? "" : $" netns {o.NetnsIno}";
+        // The pod names the netns when enrichment knows it; the raw inode otherwise.
+        var ns = o?.Pod is { Name.Length: > 0 } pod ? $" pod {PeerNames.Of(pod)}"
+            : o == null || o.NetnsIno == 0 ? "" : $" netns {o.NetnsIno}";
         return when + e.KindCase switch
         {
             TraceEvent.KindOneofCase.Connect =>
-                $"connect {TraceStats.OutcomeName(e.Connect.Outcome)} {e.Connect.Tuple?.Source()} -> {e.Connect.Tuple?.Destination()} " +
+                $"connect {TraceStats.OutcomeName(e.Connect.Outcome)} {e.Connect.Tuple?.Source()} -> " +
+                $"{PeerNames.With(e.Connect.Tuple?.Destination() ?? "?", PeerNames.Of(e.Connect.Remote))} " +
                 $"{e.Connect.LatencyNs / 1e6:0.0} ms, {e.Connect.SynRetransmits} SYN retransmit(s) [{o?.Comm}]{ns}",
             TraceEvent.KindOneofCase.Drop =>
                 $"drop {Or(e.Drop.Reason, "reason " + e.Drop.ReasonCode)} at {Or(e.Drop.LocationSymbol, $"0x{e.Drop.Location:x}")} " +
-                (e.Drop.Tuple != null ? $"{e.Drop.Tuple.Source()} -> {e.Drop.Tuple.Destination()}" : "") + ns,
+                (e.Drop.Tuple != null ? $"{PeerNames.With(e.Drop.Tuple.Source(), PeerNames.Of(e.Drop.SrcPeer))} -> " +
+                                        $"{PeerNames.With(e.Drop.Tuple.Destination(), PeerNames.Of(e.Drop.DstPeer))}" : "") + ns,
             TraceEvent.KindOneofCase.SoftirqStall =>
                 $"softirq {JsonLinesWriter.VectorName(e.SoftirqStall.Vector)} cpu{o?.Cpu} waited {e.SoftirqStall.RaiseToEntryNs / 1e6:0.000} ms, " +
                 $"ran {e.SoftirqStall.RunNs / 1e6:0.000} ms ({JsonLinesWriter.ContextName(e.SoftirqStall.Context)}, {o?.Comm})",
             TraceEvent.KindOneofCase.Nat =>
-                $"nat {e.Nat.Kind} {e.Nat.Original?.Source()} -> {e.Nat.Original?.Destination()} as {e.Nat.Reply?.Destination()}{ns}",
+                $"nat {e.Nat.Kind} {e.Nat.Original?.Source()} -> {PeerNames.With(e.Nat.Original?.Destination() ?? "?", PeerNames.Of(e.Nat.OriginalDstPeer))} " +
+                $"as {e.Nat.Reply?.Destination()}{ns}",
             TraceEvent.KindOneofCase.IcmpEcho =>
                 $"icmp echo {EventAddresses.Format(e.IcmpEcho.Src)} -> {EventAddresses.Format(e.IcmpEcho.Dst)} id {e.IcmpEcho.Id} seq {e.IcmpEcho.Seq} cpu{o?.Cpu}",
             _ => e.KindCase.ToString(),

@@ -57,7 +57,8 @@ public sealed class TerminalTableView(TextWriter output, int width = 100) : ILiv
         {
             lines.Add($"{Dim}latest slow or failed:{Reset}");
             foreach (var c in s.RecentSlowConnects)
-                lines.Add(Clip($"  {c.Time.ToLocalTime():HH:mm:ss.fff} {c.Client} -> {c.Server} {c.Outcome} {c.LatencyMs:0.0} ms " +
+                lines.Add(Clip($"  {c.Time.ToLocalTime():HH:mm:ss.fff} {PeerNames.With(c.Client, c.ClientName)} -> " +
+                               $"{PeerNames.With(c.Server, c.ServerName)} {c.Outcome} {c.LatencyMs:0.0} ms " +
                                $"{c.SynRetransmits} rtx {c.Comm}"));
         }
         lines.Add($"{Bold}drops{Reset}     " + (s.DropsByReason.Count == 0 ? "none"
