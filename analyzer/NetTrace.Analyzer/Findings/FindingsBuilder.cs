@@ -32,6 +32,19 @@ public static class FindingsBuilder
     public static bool IsInitialRtoGap(double gapMicros) =>
         gapMicros is >= 800_000 and <= 1_500_000 or >= 2_500_000 and <= 3_600_000;
 
+    /// <summary>
+    /// Who a finding affects: the client pods that metadata enrichment named (recordings), then the servers — by their
+    /// pod / Service name when known, else "ip:port". Captures carry no names, so for them it is the servers only.
+    /// </summary>
+    private static List<string> Affected(HandshakeTable hs, List<HandshakeFact> l)
+    {
+        var pods = l.Select(h => hs.ClientName(h.Client)).OfType<string>().Distinct().Take(10);
+        var servers = l.Select(h => h.Server).Distinct().Take(10).Select(e => hs.ServerName(e) ?? hs.Text(e)).Distinct();
+        return pods.Concat(servers).ToList();
+    }
+
+    private static string Named(string endpoint, string? name) => name == null ? endpoint : $"{name} ({endpoint})";
+
     private static List<HandshakeFact> Where(HandshakeTable hs, Func<HandshakeFact, bool> keep)
     {
         var l = new List<HandshakeFact>();
@@ -62,7 +75,7 @@ public static class FindingsBuilder
             new("first retransmit at another gap", (retried.Count - atRto.Count).ToString(Inv)),
         };
         foreach (var h in retried.OrderByDescending(h => h.SynRetransmits).Take(3))
-            evidence.Add(new($"example {hs.Text(h.Client)} → {hs.Text(h.Server)}",
+            evidence.Add(new($"example {Named(hs.Text(h.Client), hs.ClientName(h.Client))} → {Named(hs.Text(h.Server), hs.ServerName(h.Server))}",
                 $"{h.SynRetransmits} retransmit(s), gaps {string.Join(" / ", hs.Gaps(h).Select(g => (g / 1e6).ToString("0.00", Inv) + " s"))}, {h.Outcome.ToString().ToLowerInvariant()}"));
         into.Add(new Finding
         {
@@ -74,7 +87,7 @@ public static class FindingsBuilder
             Confidence = Math.Round((rto ? 0.9 : 0.6) * trust, 2),
             WindowStart = retried.Min(h => h.SynTime),
             WindowEnd = retried.Max(h => h.SynTime + (hs.GapSum(h) / 1e6)),
-            Affects = retried.Select(h => h.Server).Distinct().Take(10).Select(e => hs.Text(e)).ToList(),
+            Affects = Affected(hs, retried),
             Evidence = evidence,
             Remediation = rto
                 ? "A SYN repeated after exactly the initial RTO means the first SYN or its SYN-ACK was dropped. " +
@@ -113,7 +126,7 @@ public static class FindingsBuilder
             Confidence = Math.Round(0.8 * trust, 2),
             WindowStart = slow.Min(h => h.SynTime),
             WindowEnd = slow.Max(h => h.SynTime),
-            Affects = slow.Select(h => h.Server).Distinct().Take(10).Select(e => hs.Text(e)).ToList(),
+            Affects = Affected(hs, slow),
             Evidence = evidence,
             Remediation = "The SYN-ACK itself came late. Compare with ICMP RTT to the same server: fast pings with a slow " +
                 "SYN-ACK point at the server host (accept queue, SYN cookies, CPU or softirq stalls), slow pings too point " +
@@ -134,7 +147,7 @@ public static class FindingsBuilder
             Confidence = Math.Round(0.7 * trust, 2),
             WindowStart = un.Min(h => h.SynTime),
             WindowEnd = un.Max(h => h.SynTime),
-            Affects = un.Select(h => h.Server).Distinct().Take(10).Select(e => hs.Text(e)).ToList(),
+            Affects = Affected(hs, un),
             Evidence = un.GroupBy(h => h.Server).OrderByDescending(g => g.Count()).Take(5)
                 .Select(g => new Evidence("server " + hs.Text(g.Key), $"{g.Count()} unanswered connect(s)")).ToList(),
             Remediation = "Nothing came back: the server is down or filtered (a firewall dropping instead of rejecting), " +
@@ -154,7 +167,7 @@ public static class FindingsBuilder
             Confidence = Math.Round(0.95 * trust, 2),
             WindowStart = refused.Min(h => h.SynTime),
             WindowEnd = refused.Max(h => h.SynTime),
-            Affects = refused.Select(h => h.Server).Distinct().Take(10).Select(e => hs.Text(e)).ToList(),
+            Affects = Affected(hs, refused),
             Evidence = refused.GroupBy(h => h.Server).OrderByDescending(g => g.Count()).Take(5)
                 .Select(g => new Evidence("server " + hs.Text(g.Key), $"{g.Count()} refused")).ToList(),
             Remediation = "Nothing listens on that port (or a firewall rejects with RST). For a Service, check that it " +

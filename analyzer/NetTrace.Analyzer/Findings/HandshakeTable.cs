@@ -45,6 +45,9 @@ internal sealed class HandshakeTable
     private readonly Dictionary<string, int> _textIds = [];
     private readonly List<string> _files = [];
     private readonly Dictionary<string, int> _fileIds = [];
+    // Pod / service names from metadata enrichment (recordings), by endpoint text; empty for captures.
+    private readonly Dictionary<string, string> _clientNames = [];
+    private readonly Dictionary<string, string> _serverNames = [];
 
     public int Count => _facts.Count;
     public ref HandshakeFact this[int i] => ref _facts[i];
@@ -81,6 +84,12 @@ internal sealed class HandshakeTable
 
     /// <summary>The endpoint as the handshake record would show it ("ip:port", "[v6]:port").</summary>
     public string Text(in Endpoint e) => e.Text >= 0 ? _texts[e.Text] : e.Ip.WithPort(e.Port);
+
+    /// <summary>The client's pod as enrichment named it (Handshake.ClientName), null when unknown.</summary>
+    public string? ClientName(in Endpoint e) => _clientNames.Count == 0 ? null : _clientNames.GetValueOrDefault(Text(e));
+
+    /// <summary>The server's pod, Service or node as enrichment named it (Handshake.ServerName), null when unknown.</summary>
+    public string? ServerName(in Endpoint e) => _serverNames.Count == 0 ? null : _serverNames.GetValueOrDefault(Text(e));
 
     /// <summary>The input file the handshake came from ("" when unknown), as Handshake.SourceFile.</summary>
     public string FileOf(in HandshakeFact h) => _files[h.File];
@@ -126,6 +135,8 @@ internal sealed class HandshakeTable
         foreach (double g in h.SynRetransmitGapsMicros) _gaps.Add(g);
         var client = Parse(h.Client, out bool clientOk);
         var server = Parse(h.Server, out bool serverOk);
+        if (!string.IsNullOrEmpty(h.ClientName)) _clientNames[h.Client] = h.ClientName;
+        if (!string.IsNullOrEmpty(h.ServerName)) _serverNames[h.Server] = h.ServerName;
         _facts.Add(new HandshakeFact
         {
             Client = client,

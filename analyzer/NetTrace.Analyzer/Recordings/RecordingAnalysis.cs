@@ -114,7 +114,8 @@ public sealed class RecordingAnalysis(string path)
                 // An ICMP error or similar answered instead of the server: not a reset, not silence.
                 _ => HandshakeOutcome.Unknown,
             },
-            ClientName = PodName(c.Origin?.Pod),
+            ClientName = EnrichmentNames.Of(c.Origin?.Pod),
+            ServerName = EnrichmentNames.Of(c.Remote),
         });
     }
 
@@ -223,7 +224,9 @@ public sealed class RecordingAnalysis(string path)
         var evidence = byCause.Take(8).Select(g => new Evidence($"{g.Key.Reason} at {g.Key.Where}",
             $"{g.Count()} packet(s), netns {string.Join(", ", g.Select(d => d.Origin?.NetnsIno ?? 0).Distinct().Take(3))}")).ToList();
         foreach (var d in _drops.Where(d => d.Tuple != null).Take(3))
-            evidence.Add(new Evidence($"example {d.Reason}", $"{d.Tuple.Source()} → {d.Tuple.Destination()} ({d.Tuple.Protocol.ToString().ToLowerInvariant()})"));
+            evidence.Add(new Evidence($"example {d.Reason}",
+                $"{Named(d.Tuple.Source(), EnrichmentNames.Of(d.SrcPeer))} → {Named(d.Tuple.Destination(), EnrichmentNames.Of(d.DstPeer))} " +
+                $"({d.Tuple.Protocol.ToString().ToLowerInvariant()})" + (EnrichmentNames.Of(d.Origin?.Pod) is { } pod ? $" in pod {pod}" : "")));
         return new Finding
         {
             Kind = "kernel-drops",
@@ -232,7 +235,10 @@ public sealed class RecordingAnalysis(string path)
             Confidence = Math.Round(0.9 * trust, 2),
             WindowStart = _drops.Min(d => d.Origin?.TimeUnixNs ?? 0) / 1e9,
             WindowEnd = _drops.Max(d => d.Origin?.TimeUnixNs ?? 0) / 1e9,
-            Affects = _drops.Where(d => d.Tuple != null).Select(d => d.Tuple.Destination()).Distinct().Take(10).ToList(),
+            // The pods whose namespace dropped, when enrichment named them, then the destinations (by name when known).
+            Affects = _drops.Select(d => EnrichmentNames.Of(d.Origin?.Pod)).OfType<string>().Distinct().Take(10)
+                .Concat(_drops.Where(d => d.Tuple != null).Select(d => EnrichmentNames.Of(d.DstPeer) ?? d.Tuple.Destination()).Distinct().Take(10))
+                .ToList(),
             Evidence = evidence,
             Remediation = "The reason names the kernel's decision. NETFILTER_DROP: an iptables/nftables rule (or conntrack, " +
                           "e.g. an insert race under SNAT) dropped it — find the rule with `iptables -S -v` counters in that namespace. " +
@@ -273,7 +279,7 @@ public sealed class RecordingAnalysis(string path)
         };
     }
 
-    private static string? PodName(PodRef? p) => p == null || p.Name.Length == 0 ? null : $"{p.Namespace}/{p.Name}";
+    private static string Named(string endpoint, string? name) => name == null ? endpoint : $"{name} ({endpoint})";
 
     private static DateTimeOffset FromNs(ulong ns) => DateTimeOffset.UnixEpoch.AddTicks((long)(ns / 100));
 
