@@ -51,7 +51,7 @@ public class TraceRunnerTests
         {
             var runner = new TraceRunner(source, filter, new SessionHeader { Host = "test" },
                 new TraceOutputs(writer, new JsonLinesWriter(json), new RollingLinesView(lines)));
-            var result = await runner.RunAsync(TimeSpan.FromMilliseconds(1300), CancellationToken.None, TimeSpan.FromMilliseconds(200));
+            var result = await runner.RunAsync(TimeSpan.FromMilliseconds(2500), CancellationToken.None, TimeSpan.FromMilliseconds(200));
             Assert.Equal(3, result.EventsAccepted);
             Assert.Equal(2, result.EventsFilteredOut);
             Assert.Equal(7UL, result.TotalLost);
@@ -113,5 +113,44 @@ public class TraceRunnerTests
         var lines = new TerminalTableView(new StringWriter()).Render(stats.Snapshot(), null);
         Assert.Contains(lines, l => l.Contains("LOST EVENTS: tcp-connect 12"));
         Assert.Contains(lines, l => l.Contains("10.9.0.2:40003 -> 10.9.0.1:80 timed-out 3000.0 ms 2 rtx"));
+    }
+}
+
+/// <summary>A disk that fills up: writes beyond the capacity fail like ENOSPC.</summary>
+internal sealed class FullDiskStream(int capacity) : MemoryStream
+{
+    public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        if (Length + count > capacity) throw new IOException("No space left on device");
+        base.Write(buffer, offset, count);
+    }
+}
+
+public class FullDiskTests
+{
+    [Fact]
+    public async Task A_full_disk_ends_the_run_with_an_error_and_the_recording_reads_back_to_its_last_whole_record()
+    {
+        var events = Enumerable.Range(0, 500).Select(i => new TraceEvent
+        {
+            Drop = new DropEvent { Origin = new Origin { TimeUnixNs = (ulong)i }, Reason = "NETFILTER_DROP", LocationSymbol = "nf_hook_slow+0x9c" },
+        });
+        var disk = new FullDiskStream(4000);
+        var source = new ScriptedSource(events);
+        TraceRunResult result;
+        using (var writer = new RecordingWriter(new BufferedStream(disk, 512), ownsStream: false))
+            result = await new TraceRunner(source, TraceFilter.None, new SessionHeader { Host = "test" },
+                new TraceOutputs(writer, null, new NoLiveView())).RunAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+        Assert.NotNull(result.Error);
+        Assert.Contains("No space left", result.Error);
+        Assert.StartsWith("error:", result.EndReason);
+
+        using var reader = new RecordingReader(new MemoryStream(disk.ToArray()));
+        var read = reader.ReadAll().ToList();
+        Assert.Equal(TraceEvent.KindOneofCase.Header, read[0].KindCase);
+        Assert.True(read.Count > 10);
+        Assert.True(reader.Stop!.Reason is ReadStopReason.EndOfFile or ReadStopReason.Truncated);
     }
 }

@@ -15,6 +15,7 @@ public sealed class RecordingWriter : IDisposable
     private readonly bool _ownsStream;
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
     private bool _disposed;
+    private bool _failed;
 
     public long EventsWritten { get; private set; }
     public long BytesWritten { get; private set; }
@@ -43,14 +44,31 @@ public sealed class RecordingWriter : IDisposable
         evt.WriteTo(buf.Slice(n, size));
         BinaryPrimitives.WriteUInt32LittleEndian(buf.Slice(n + size), Crc32C.Compute(buf.Slice(n, size)));
         var total = n + size + 4;
-        _stream.Write(buf[..total]);
+        try
+        {
+            _stream.Write(buf[..total]);
+        }
+        catch (IOException)
+        {
+            _failed = true;
+            throw;
+        }
         EventsWritten++;
         BytesWritten += total;
     }
 
     public void Flush()
     {
-        if (!_disposed) _stream.Flush();
+        if (_disposed) return;
+        try
+        {
+            _stream.Flush();
+        }
+        catch (IOException)
+        {
+            _failed = true;
+            throw;
+        }
     }
 
     public void Dispose()
@@ -61,6 +79,10 @@ public sealed class RecordingWriter : IDisposable
         {
             _stream.Flush();
             if (_stream is FileStream fs) fs.Flush(flushToDisk: true);
+        }
+        catch (IOException) when (_failed)
+        {
+            // Already reported by the Write or Flush that failed (full disk): the whole records before it stay readable.
         }
         finally
         {

@@ -4,7 +4,7 @@ namespace NetTrace.Tracer.Trace;
 
 /// <summary>
 /// Where the runner gets events: the kernel session in production (<see cref="KernelEventSource"/>), a scripted
-/// source in unit tests. Every member is called from the runner's poll thread only.
+/// source in unit tests. Members are never called concurrently (the poll thread, then the runner's final collect).
 /// </summary>
 public interface ITraceEventSource : IDisposable
 {

@@ -83,14 +83,22 @@ public sealed class TraceRunner(ITraceEventSource source, TraceFilter filter, Se
         {
             error ??= e.Message;
         }
-        Emit(new TraceEvent { End = new SessionEnd
+        try
         {
-            EndTimeUnixNs = UnixNowNs(), Reason = reason, EventsWritten = (ulong)(outputs.Recording?.EventsWritten ?? 0) + 1,
-        } });
-        outputs.Recording?.Flush();
-        outputs.Json?.Flush();
+            Emit(new TraceEvent { End = new SessionEnd
+            {
+                EndTimeUnixNs = UnixNowNs(), Reason = reason, EventsWritten = (ulong)(outputs.Recording?.EventsWritten ?? 0) + 1,
+            } });
+            outputs.Recording?.Flush();
+            outputs.Json?.Flush();
+        }
+        catch (IOException e)
+        {
+            // A full disk (or closed pipe) ends outputs, not the run: what was written stays readable.
+            error ??= e.Message;
+        }
         var snapshot = Stats.Snapshot();
-        outputs.View.Complete(snapshot, reason);
+        outputs.View.Complete(snapshot, error != null && !reason.StartsWith("error", StringComparison.Ordinal) ? "error: " + error : reason);
         return new TraceRunResult(_accepted, _filtered, source.Lost.ToDictionary(), reason,
             outputs.Recording?.EventsWritten ?? 0, error);
     }
