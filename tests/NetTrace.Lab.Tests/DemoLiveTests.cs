@@ -39,6 +39,9 @@ public class DemoLiveTests
             Assert.True(insertFailed > 0, $"no race in 400 rounds:\n{text}");
             Assert.True(Math.Abs(affected - insertFailed) <= 0.02 * insertFailed,
                 $"affected {affected} vs insert_failed +{insertFailed}:\n{text}");
+            // The clients' kernels agree (tcpconnect probe in the pods' namespaces).
+            int retransmitted = Number(text, @"connects that retransmitted their SYN, seen by the tcpconnect eBPF probe: (\d+) of \d+ \(0 events lost\)");
+            Assert.True(Math.Abs(retransmitted - insertFailed) <= 0.02 * insertFailed, $"tcpconnect {retransmitted} vs +{insertFailed}:\n{text}");
             Assert.Matches(@"finding \[HIGH, confidence 0\.9\d\] SNAT port race", text);
             Assert.Contains($"report: {report}", text);
 

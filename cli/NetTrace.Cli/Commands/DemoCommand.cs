@@ -22,11 +22,12 @@ public static class DemoCommand
             DefaultValueFactory = _ => DemoOptions.DefaultRounds,
         };
         var cmd = new Command("demo",
-            "Show what NetTrace finds, end to end, with no input of yours (needs root; ~30 s):\n" +
+            "Show what NetTrace finds, end to end, with no input of yours (needs root; a few seconds):\n" +
             "  1. runs the SNAT port race lab (`nettrace lab snat-race`): two pods in network namespaces behind a node\n" +
             "     namespace that MASQUERADEs them onto one address, racing for the same NAT port — all inside namespaces\n" +
             "     it creates and removes, no traffic leaves them;\n" +
-            "  2. traces it live with the conntrack NAT eBPF probe (clash drops, conntrack insert_failed) and captures\n" +
+            "  2. traces it live with the conntrack NAT eBPF probe (clash drops, conntrack insert_failed) and the\n" +
+            "     tcpconnect probe (which connects retransmitted their SYN), and captures\n" +
             "     both sides of the NAT with tcpdump;\n" +
             "  3. analyzes the two captures together (as `nettrace analyze pre.pcap post.pcap` would), joins the kernel's\n" +
             "     evidence into the findings, writes the HTML report and prints what it found.\n" +

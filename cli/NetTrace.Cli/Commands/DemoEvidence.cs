@@ -16,7 +16,7 @@ public static class DemoEvidence
     /// <summary>The paired capture finding's first evidence line: how many inner connects lost their first SYN.</summary>
     public const string LosersLabelPrefix = "inner connects whose first SYN never left the NAT";
 
-    public static AnalysisResult Join(AnalysisResult captures, SnatRaceResult lab)
+    public static AnalysisResult Join(AnalysisResult captures, SnatRaceResult lab, DemoConnectCounts? connects = null)
     {
         var podNames = Enumerable.Range(0, lab.Options.Pods).ToDictionary(i => SnatRaceTopology.PodIp(i).ToString(), i => $"pod{i}");
         var handshakes = captures.Handshakes.Select(h =>
@@ -24,7 +24,7 @@ public static class DemoEvidence
 
         var findings = captures.Findings.ToList();
         int at = findings.FindIndex(f => f.Kind == NetTrace.Analyzer.Detectors.SnatRaceDetector.Kind);
-        if (at >= 0) findings[at] = WithKernelEvidence(findings[at], lab);
+        if (at >= 0) findings[at] = WithKernelEvidence(findings[at], lab, connects);
         else if (LabSnatRaceFinding.Build(lab) is { } labFinding) findings.Insert(0, labFinding);
         return captures with { Handshakes = handshakes, Findings = findings };
     }
@@ -34,7 +34,7 @@ public static class DemoEvidence
         f.Evidence.FirstOrDefault(e => e.Label.StartsWith(LosersLabelPrefix, StringComparison.Ordinal)) is { } e
         && int.TryParse(e.Value, NumberStyles.Integer, Inv, out int n) ? n : null;
 
-    private static Finding WithKernelEvidence(Finding f, SnatRaceResult lab)
+    private static Finding WithKernelEvidence(Finding f, SnatRaceResult lab, DemoConnectCounts? connects)
     {
         var evidence = f.Evidence.ToList();
         long failed = lab.InsertFailed;
@@ -48,6 +48,9 @@ public static class DemoEvidence
         if (lab.Live is { } live)
             kernel.Add(new("clash drops seen live by the eBPF conntrack NAT probe (unconfirmed conntrack, NETFILTER_DROP)",
                 $"{live.Clashes.Count}, {live.Clashes.Count(c => c.Winner != null)} with the winning connection, {live.LostEvents} events lost"));
+        if (connects is { } c)
+            kernel.Add(new("connects that retransmitted their SYN, seen by the tcpconnect eBPF probe in the pods",
+                $"{c.WithSynRetransmit} of {c.Completed}, {c.LostEvents} events lost"));
         evidence.InsertRange(pos, kernel);
         bool agree = affected is int a && failed > 0 && Math.Abs(a - failed) <= Math.Max(1, 0.02 * failed);
         bool liveAgree = lab.Live is { } l && l.CountsAgree;

@@ -34,11 +34,14 @@ public static class DemoLiveHandler
         try
         {
             stderr.WriteLine($"nettrace demo [1/4] SNAT race lab: 2 pods behind one MASQUERADE address race for the same NAT port, " +
-                             $"{options.Rounds} rounds; conntrack NAT eBPF probe attached; tcpdump before and after the NAT");
+                             $"{options.Rounds} rounds; conntrack NAT and tcpconnect eBPF probes attached; tcpdump before and after the NAT");
             SnatRaceResult race;
+            DemoConnectCounts? connects = null;
             try
             {
+                using var connectTrace = StartConnectTrace(lab, stderr);
                 race = await SnatRaceLab.RunAsync(lab with { CaptureDir = dir.FullName }, new PrefixWriter(stderr, "    "), cts.Token);
+                connects = connectTrace?.Stop();
             }
             catch (OperationCanceledException)
             {
@@ -60,7 +63,7 @@ public static class DemoLiveHandler
             var paths = race.Captures.OrderBy(c => c.Role == "pre-nat" ? 0 : 1).Select(c => c.Path).ToList();
             var analysed = CaptureAnalyzer.Analyze(paths, AnalyzeSettings.Default, null, cts.Token);
             stderr.WriteLine($"nettrace demo [3/4] joining the live kernel evidence (clash drops, insert_failed rise) into {analysed.Findings.Count} finding(s)");
-            var result = DemoEvidence.Join(analysed, race);
+            var result = DemoEvidence.Join(analysed, race, connects);
             var report = Path.GetFullPath(options.Output);
             stderr.WriteLine($"nettrace demo [4/4] writing the HTML report to {report}");
             try { NetTrace.Reports.HtmlReport.Write(result, report); }
@@ -69,8 +72,8 @@ public static class DemoLiveHandler
                 stderr.WriteLine($"nettrace demo: could not write the HTML report {report}: {e.Message}");
                 return Program.ExitFailed;
             }
-            WriteSummary(stdout, race, result, report, clock.Elapsed);
-            bool lost = (race.Live?.LostEvents ?? 0) > 0 || race.Captures.Any(c => c.KernelDrops > 0);
+            WriteSummary(stdout, race, connects, result, report, clock.Elapsed);
+            bool lost = (race.Live?.LostEvents ?? 0) > 0 || (connects?.LostEvents ?? 0) > 0 || race.Captures.Any(c => c.KernelDrops > 0);
             return Math.Max(CaptureAnalyzer.ExitCode(result), lost ? Program.ExitWarnings : Program.ExitOk);
         }
         catch (OperationCanceledException)
@@ -84,7 +87,18 @@ public static class DemoLiveHandler
         }
     }
 
-    private static void WriteSummary(TextWriter o, SnatRaceResult race, AnalysisResult result, string report, TimeSpan elapsed)
+    /// <summary>The tcpconnect probe adds the clients' side; the demo still runs (and says so) when it cannot attach.</summary>
+    private static DemoConnectTrace? StartConnectTrace(SnatRaceOptions lab, TextWriter stderr)
+    {
+        try { return new DemoConnectTrace(SnatRaceTopology.ServerIp, (ushort)lab.ServerPort); }
+        catch (Exception e) when (e is NotSupportedException or NetTrace.Tracer.Libbpf.LibbpfException)
+        {
+            stderr.WriteLine($"    tcpconnect probe not attached ({e.Message}); continuing without it");
+            return null;
+        }
+    }
+
+    private static void WriteSummary(TextWriter o, SnatRaceResult race, DemoConnectCounts? connects, AnalysisResult result, string report, TimeSpan elapsed)
     {
         o.WriteLine($"nettrace demo: SNAT port race lab, {race.Options.Pods} pods x {race.Options.Rounds} rounds behind one MASQUERADE address (iptables -t nat {race.NatRule})");
         var f = result.Findings.FirstOrDefault(x => x.Kind == NetTrace.Analyzer.Detectors.SnatRaceDetector.Kind);
@@ -100,6 +114,8 @@ public static class DemoLiveHandler
             o.WriteLine($"  conntrack insert_failed rise (kernel, same run): +{race.InsertFailed}");
             if (race.Live is { } live)
                 o.WriteLine($"  clash drops seen by the eBPF conntrack NAT probe: {live.Clashes.Count} ({live.Clashes.Count(c => c.Winner != null)} with the winning connection, {live.LostEvents} events lost)");
+            if (connects is { } c)
+                o.WriteLine($"  connects that retransmitted their SYN, seen by the tcpconnect eBPF probe: {c.WithSynRetransmit} of {c.Completed} ({c.LostEvents} events lost)");
             o.WriteLine($"  connects that waited >= 1 s (clients' own clocks): {race.SlowConnects}; per pod: " +
                         string.Join(", ", race.SlowPerPod.OrderBy(k => k.Key).Select(k => $"pod{k.Key} {k.Value}")));
             o.WriteLine($"  fix: {f.Remediation}");
