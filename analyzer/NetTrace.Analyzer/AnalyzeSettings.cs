@@ -18,6 +18,9 @@ public sealed record AnalyzeSettings
     public TimeSpan SlowHandshake { get; init; } = TimeSpan.FromMilliseconds(200);
     /// <summary>How many individual malformed frames are listed as problems before only the count is kept.</summary>
     public int MaxListedProblemsPerFile { get; init; } = 20;
+    /// <summary>Chunks of 1024 finished flows / handshakes kept in memory before older ones are spilled to a temporary
+    /// file (tests lower it to exercise the spill path on small inputs).</summary>
+    internal int ResidentResultChunks { get; init; } = Flows.ChunkedStore<int>.DefaultMaxResidentChunks;
 
     public static AnalyzeSettings Default { get; } = new();
 }

@@ -30,8 +30,11 @@ public static class SnatRaceDetector
     /// <summary>Captures of one host share a clock; allow for two hosts' clocks and capture buffering.</summary>
     internal const double CrossCaptureSlackSeconds = 0.050;
 
-    public static IReadOnlyList<Finding> Detect(IReadOnlyList<Handshake> handshakes, double trust = 1.0) =>
-        Detect(HandshakeTable.From(handshakes), trust);
+    public static IReadOnlyList<Finding> Detect(IReadOnlyList<Handshake> handshakes, double trust = 1.0)
+    {
+        using var table = HandshakeTable.From(handshakes);
+        return Detect(table, trust);
+    }
 
     internal static IReadOnlyList<Finding> Detect(HandshakeTable table, double trust)
     {
@@ -40,7 +43,7 @@ public static class SnatRaceDetector
         var fileOrder = new List<int>();
         for (int i = 0; i < table.Count; i++)
         {
-            ref readonly var h = ref table[i];
+            var h = table[i];
             if (!h.Parsed) continue;
             if (!byFile.TryGetValue(h.File, out var list))
             {
@@ -74,14 +77,14 @@ public static class SnatRaceDetector
         var byServerPort = lost.Select(l => (l.Server.Ip, l.Server.Port, l.Client.Port)).Distinct().ToDictionary(k => k, _ => new List<int>());
         foreach (int i in all)
         {
-            ref readonly var h = ref table[i];
+            var h = table[i];
             if (byServerPort.TryGetValue((h.Server.Ip, h.Server.Port, h.Client.Port), out var same)) same.Add(i);
         }
         SnatRaceTcp? Twin(SnatRaceTcp l)
         {
             foreach (int o in byServerPort[(l.Server.Ip, l.Server.Port, l.Client.Port)])
             {
-                ref readonly var h = ref table[o];
+                var h = table[o];
                 if (o != l.Index && !h.Client.Ip.Equals(l.Client.Ip) && Math.Abs(h.SynTime - l.FirstSyn) <= RaceWindowSeconds)
                     return SnatRaceTcp.From(table, o);
             }
@@ -99,7 +102,7 @@ public static class SnatRaceDetector
         int around = 0, clean = 0;
         foreach (int i in all)
         {
-            ref readonly var h = ref table[i];
+            var h = table[i];
             if (!servers.Contains((h.Server.Ip, h.Server.Port)) || h.SynTime < from - 1 || h.SynTime > to + 1) continue;
             around++;
             if (h.SynRetransmits == 0 && h.Outcome == HandshakeOutcome.Established) clean++;

@@ -13,7 +13,7 @@ internal sealed class SnatRaceTcp
     {
         _table = table;
         Index = index;
-        ref readonly var h = ref table[index];
+        var h = table[index];
         Client = h.Client;
         Server = h.Server;
         var times = new double[h.GapCount + 1];
@@ -27,7 +27,7 @@ internal sealed class SnatRaceTcp
     public Endpoint Client { get; }
     public Endpoint Server { get; }
     public double[] SynTimes { get; }
-    public ref readonly HandshakeFact H => ref _table[Index];
+    public HandshakeFact H => _table[Index];
     public string File => _table.FileOf(H);
     public uint? Isn => H.HasIsn ? H.Isn : null;
     public double FirstSyn => SynTimes[0];

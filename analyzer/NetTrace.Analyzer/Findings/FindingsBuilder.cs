@@ -15,7 +15,7 @@ public static class FindingsBuilder
         IReadOnlyList<InputProblem> problems, IReadOnlyList<SourceInfo> sources, AnalyzeSettings settings)
     {
         // Compact structs, not records: a capture's handshakes are never materialized for the findings.
-        var hs = HandshakeTable.From(handshakes);
+        using var hs = HandshakeTable.From(handshakes, settings.ResidentResultChunks);
         double trust = sources.Any(s => !s.Complete) ? 0.6
             : problems.Any(p => p.Severity != ProblemSeverity.Info) ? 0.8 : 1.0;
         var findings = new List<Finding>();

@@ -37,9 +37,9 @@ internal struct HandshakeFact
 /// Every handshake of a run as compact structs in chunked storage, built once for the findings and detectors instead
 /// of one <see cref="Handshake"/> record (with its strings) per connection.
 /// </summary>
-internal sealed class HandshakeTable
+internal sealed class HandshakeTable(int residentChunks = ChunkedStore<HandshakeFact>.DefaultMaxResidentChunks) : IDisposable
 {
-    private readonly ChunkedStore<HandshakeFact> _facts = new();
+    private readonly ChunkedStore<HandshakeFact> _facts = new(residentChunks);
     private readonly List<double> _gaps = [];
     private readonly List<string> _texts = [];
     private readonly Dictionary<string, int> _textIds = [];
@@ -50,12 +50,12 @@ internal sealed class HandshakeTable
     private readonly Dictionary<string, string> _serverNames = [];
 
     public int Count => _facts.Count;
-    public ref HandshakeFact this[int i] => ref _facts[i];
+    public HandshakeFact this[int i] => _facts[i];
 
     /// <summary>The handshakes of a run: capture segments are copied from their compact store, records one by one.</summary>
-    public static HandshakeTable From(IReadOnlyList<Handshake> handshakes)
+    public static HandshakeTable From(IReadOnlyList<Handshake> handshakes, int residentChunks = ChunkedStore<HandshakeFact>.DefaultMaxResidentChunks)
     {
-        var t = new HandshakeTable();
+        var t = new HandshakeTable(residentChunks);
         if (handshakes is SegmentedList<Handshake> segmented)
         {
             foreach (var segment in segmented.Segments)
@@ -67,6 +67,8 @@ internal sealed class HandshakeTable
         else foreach (var h in handshakes) t.Add(h);
         return t;
     }
+
+    public void Dispose() => _facts.Dispose();
 
     public double Gap(in HandshakeFact h, int i) => _gaps[h.GapsStart + i];
 

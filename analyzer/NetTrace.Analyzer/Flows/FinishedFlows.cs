@@ -21,34 +21,13 @@ internal struct FinishedFlow
     public long FirstSynNs, SynAckNs, AckNs, SynFrame;
 }
 
-/// <summary>
-/// Append-only storage in fixed 1024-item chunks: growing never copies what is stored, so millions of finished
-/// flows cost their own size and nothing more.
-/// </summary>
-internal sealed class ChunkedStore<T> where T : struct
-{
-    private const int Shift = 10, ChunkSize = 1 << Shift, Mask = ChunkSize - 1;
-    private readonly List<T[]> _chunks = [];
-
-    public int Count { get; private set; }
-
-    public void Add(in T item)
-    {
-        if ((Count & Mask) == 0 && Count >> Shift == _chunks.Count) _chunks.Add(new T[ChunkSize]);
-        _chunks[Count >> Shift][Count & Mask] = item;
-        Count++;
-    }
-
-    public ref T this[int index] => ref _chunks[index >> Shift][index & Mask];
-}
-
 /// <summary>One file's finished flows, in stream order, turned into FlowStats and Handshake records on demand.</summary>
 internal sealed class FinishedFlows
 {
     private readonly string _source;
+    /// <summary>Flows stored at their stream (creation) order, which numbers a file's flows 0..n-1.</summary>
     private readonly ChunkedStore<FinishedFlow> _store;
-    /// <summary>Store indices in stream (creation) order; flows finish out of order.</summary>
-    private readonly int[] _byOrder;
+    /// <summary>Orders of the flows that have a handshake.</summary>
     private readonly int[] _handshakes;
     private readonly double[] _gaps;
 
@@ -56,23 +35,14 @@ internal sealed class FinishedFlows
     {
         _source = source;
         _store = store;
-        int n = store.Count;
-        var orders = new int[n];
-        _byOrder = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            orders[i] = store[i].Order;
-            _byOrder[i] = i;
-        }
-        Array.Sort(orders, _byOrder);
         var hs = new List<int>();
-        foreach (int i in _byOrder)
+        for (int i = 0; i < store.Count; i++)
             if (store[i].HasHandshake) hs.Add(i);
         _handshakes = hs.ToArray();
         _gaps = gaps.ToArray();
     }
 
-    public IReadOnlyList<FlowStats> Flows => new LazyList<FlowStats>(_byOrder.Length, i => Stats(_byOrder[i]));
+    public IReadOnlyList<FlowStats> Flows => new LazyList<FlowStats>(_store.Count, Stats);
     public IReadOnlyList<Handshake> Handshakes => new HandshakeList(this);
 
     /// <summary>The file's handshakes as records built on access; the findings copy them compactly instead.</summary>
@@ -94,7 +64,7 @@ internal sealed class FinishedFlows
             int file = table.FileId(owner._source);
             foreach (int i in owner._handshakes)
             {
-                ref readonly var f = ref owner._store[i];
+                var f = owner._store[i];
                 var k = f.Key;
                 table.Add(f.ClientIsA ? k.A : k.B, f.ClientIsA ? k.PortA : k.PortB, f.ClientIsA ? k.B : k.A, f.ClientIsA ? k.PortB : k.PortA,
                     PacketAnalyzer.Sec(f.FirstSynNs), f.HasSynAck ? (f.SynAckNs - f.FirstSynNs) / 1000.0 : double.NaN, f.SynRetransmits,
@@ -122,7 +92,7 @@ internal sealed class FinishedFlows
 
     private FlowStats Stats(int i)
     {
-        ref readonly var f = ref _store[i];
+        var f = _store[i];
         var (a, b) = Endpoints(f.Key);
         double first = PacketAnalyzer.Sec(f.FirstNs), last = PacketAnalyzer.Sec(f.LastNs);
         string? outer = Outer(f.Key), vlan = f.Key.VlanText();
@@ -133,7 +103,7 @@ internal sealed class FinishedFlows
 
     private Handshake Handshake(int i)
     {
-        ref readonly var f = ref _store[i];
+        var f = _store[i];
         var (a, b) = Endpoints(f.Key);
         return new Handshake
         {

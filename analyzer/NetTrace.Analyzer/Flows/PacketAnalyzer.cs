@@ -18,7 +18,7 @@ internal sealed class PacketAnalyzer
     private readonly AnalyzeSettings _settings;
     private readonly Dictionary<FlowKey, FlowEntry> _flows = [];
     private readonly EchoTracker _echoes;
-    private ChunkedStore<FinishedFlow> _finished = new();
+    private ChunkedStore<FinishedFlow> _finished;
     private readonly List<double> _gaps = [];
     private readonly HashSet<int> _unsupportedLinkTypes = [];
     private PacketInfo _p;
@@ -37,6 +37,7 @@ internal sealed class PacketAnalyzer
         _acc = acc;
         _settings = settings;
         _echoes = new EchoTracker(source);
+        _finished = new ChunkedStore<FinishedFlow>(settings.ResidentResultChunks);
         _sweepIntervalNs = (long)Math.Max(1, Math.Min(settings.ClosedFlowTimeout.TotalNanoseconds, settings.DatagramIdleTimeout.TotalNanoseconds) / 2);
     }
 
@@ -222,7 +223,7 @@ internal sealed class PacketAnalyzer
             f.AckNs = t.AckNs;
             f.SynFrame = t.FirstSynFrame;
         }
-        _finished.Add(f);
+        _finished.Set(f.Order, f);
     }
 
     internal static double Sec(long ns) => ns / 1_000_000_000.0;
@@ -233,7 +234,7 @@ internal sealed class PacketAnalyzer
         foreach (var e in _flows.Values) Finish(e);
         _flows.Clear();
         var results = new FinishedFlows(_source, _finished, _gaps);
-        _finished = new ChunkedStore<FinishedFlow>();
+        _finished = new ChunkedStore<FinishedFlow>(_settings.ResidentResultChunks);
         _gaps.Clear();
         _acc.Handshakes.AddSegment(results.Handshakes);
         _acc.Flows.AddSegment(results.Flows);
