@@ -73,4 +73,45 @@ public sealed partial class LookupCostTests(ITestOutputHelper output)
         Assert.InRange(ipNs, 0, 2000);
         Assert.InRange(buildMs, 0, 2000);
     }
+    [Fact]
+    public void Enriching_a_connect_with_its_pod_and_remote_service_is_measured_and_stays_under_5_us()
+    {
+        var pod = new PodIdentity("web-1", "shop", "u-web");
+        var index = new MetadataIndex();
+        index.ApplyCri(new CriSnapshot(DateTimeOffset.UtcNow, "t",
+            [new SandboxEntry("sb", pod, 4026532100, null, 1, [IPAddress.Parse("10.88.0.5")])],
+            [new ContainerEntry(new ContainerIdentity(pod, "nginx", "c1"), "sb", 2, 9001, null)], []));
+        var claims = Enumerable.Range(0, 2_000).Select(i => new ClusterDirectory.Claim(
+            new IpOwner(IpOwnerKind.Service, $"svc{i}", "ns", $"s{i}", "ClusterIP"), [IPAddress.Parse($"10.96.{i / 256}.{i % 256}")], 2)).ToList();
+        index.UseClusterDirectory(ClusterDirectory.Build(claims));
+        var enricher = new EventEnricher(index);
+        var e = new NetTrace.Events.TraceEvent { Connect = new NetTrace.Events.ConnectEvent
+        {
+            Origin = new NetTrace.Events.Origin { NetnsIno = 4026532100, CgroupId = 9001 },
+            Tuple = NetTrace.Events.EventAddresses.MakeTuple(IPAddress.Parse("10.88.0.5"), 40000, IPAddress.Parse("10.96.1.7"), 443,
+                NetTrace.Events.IpProtocol.Tcp),
+        } };
+
+        double Measure(int n, out long bytes)
+        {
+            var b0 = GC.GetAllocatedBytesForCurrentThread();
+            var t0 = ThreadCpuNs();
+            for (var i = 0; i < n; i++)
+            {
+                e.Connect.Origin.Pod = null;
+                e.Connect.Remote = null;
+                enricher.Enrich(e);
+            }
+            var ns = (ThreadCpuNs() - t0) / n;
+            bytes = (GC.GetAllocatedBytesForCurrentThread() - b0) / n;
+            return ns;
+        }
+        Measure(10_000, out _);   // warm up
+        var perEvent = Measure(200_000, out var bytesPerEvent);
+
+        Assert.Equal("svc263", e.Connect.Remote.Name);
+        Assert.Equal("nginx", e.Connect.Origin.Pod.Container);
+        output.WriteLine($"Enrich(connect: pod + remote Service) {perEvent:F0} ns, {bytesPerEvent} bytes allocated per event (thread CPU)");
+        Assert.InRange(perEvent, 0, 5000);
+    }
 }
