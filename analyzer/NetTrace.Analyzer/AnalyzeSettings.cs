@@ -18,9 +18,11 @@ public sealed record AnalyzeSettings
     public TimeSpan SlowHandshake { get; init; } = TimeSpan.FromMilliseconds(200);
     /// <summary>How many individual malformed frames are listed as problems before only the count is kept.</summary>
     public int MaxListedProblemsPerFile { get; init; } = 20;
-    /// <summary>Chunks of 1024 finished flows / handshakes kept in memory before older ones are spilled to a temporary
-    /// file (tests lower it to exercise the spill path on small inputs).</summary>
-    internal int ResidentResultChunks { get; init; } = Flows.ChunkedStore<int>.DefaultMaxResidentChunks;
+    /// <summary>Chunks of 1024 finished flows kept in memory before older ones are spilled to a temporary file (tests
+    /// lower it to exercise the spill path on small inputs). Flows are stored by creation order but finish later (their
+    /// lifetime plus the timeouts above); a flow finishing into a chunk already on disk costs a write of its own, so
+    /// the window covers the usual lag: 64K flows, ~16 MB.</summary>
+    internal int ResidentResultChunks { get; init; } = 64;
 
     public static AnalyzeSettings Default { get; } = new();
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using NetTrace.Analyzer.Flows;
 using NetTrace.Analyzer.Model;
 
 namespace NetTrace.Analyzer.Findings;
@@ -15,7 +16,7 @@ public static class FindingsBuilder
         IReadOnlyList<InputProblem> problems, IReadOnlyList<SourceInfo> sources, AnalyzeSettings settings)
     {
         // Compact structs, not records: a capture's handshakes are never materialized for the findings.
-        using var hs = HandshakeTable.From(handshakes, settings.ResidentResultChunks);
+        using var hs = HandshakeTable.From(handshakes, Math.Min(settings.ResidentResultChunks, ChunkedStore<HandshakeFact>.DefaultMaxResidentChunks));
         double trust = sources.Any(s => !s.Complete) ? 0.6
             : problems.Any(p => p.Severity != ProblemSeverity.Info) ? 0.8 : 1.0;
         var findings = new List<Finding>();

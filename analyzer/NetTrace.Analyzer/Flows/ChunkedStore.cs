@@ -35,6 +35,8 @@ internal sealed class ChunkedStore<T> : IDisposable where T : unmanaged
     public int Count { get; private set; }
     /// <summary>Chunks written to the temporary file (0 while everything fits in memory).</summary>
     public int SpilledChunks { get; private set; }
+    /// <summary>Items written one by one into chunks already on disk.</summary>
+    public long LateWrites { get; private set; }
 
     public void Add(in T item) => Set(Count, item);
 
@@ -51,6 +53,7 @@ internal sealed class ChunkedStore<T> : IDisposable where T : unmanaged
             // A late item for a chunk already on disk (a long-lived flow finishing): patch it in place.
             RandomAccess.Write(_file!, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in item)), c * ChunkBytes + (long)(index & Mask) * Unsafe.SizeOf<T>());
             InvalidateCache(c);
+            LateWrites++;
         }
         else
         {
