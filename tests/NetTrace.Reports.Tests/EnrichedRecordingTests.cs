@@ -44,6 +44,13 @@ public class EnrichedRecordingTests
             w.Write(Connect(2_000, "10.244.1.6", 40001, hostile, "10.96.0.10", payments, 1));
             // Neither end known to enrichment: stays "ip:port".
             w.Write(Connect(3_000, "10.244.1.7", 40002, null, "10.244.9.9", null, 1));
+            // A drop in the checkout pod's namespace of a packet to the payments Service.
+            w.Write(new TraceEvent { Drop = new DropEvent
+            {
+                Origin = new Origin { TimeUnixNs = T0 + 4_000, NetnsIno = 4026533001, Pod = checkout },
+                Tuple = EventAddresses.MakeTuple(IPAddress.Parse("10.244.1.5"), 40003, IPAddress.Parse("10.96.0.10"), 8080, IpProtocol.Tcp),
+                Reason = "NETFILTER_DROP", ReasonCode = 6, LocationSymbol = "nf_hook_slow+0x9c", DstPeer = payments,
+            } });
             w.Write(new TraceEvent { End = new SessionEnd { EndTimeUnixNs = T0 + 2_000_000_000, EventsWritten = 3, Reason = "duration" } });
         }
         return path;
@@ -72,6 +79,10 @@ public class EnrichedRecordingTests
             Assert.DoesNotContain("10.96.0.10:8080", f.Affects);        // the named one is not listed by IP
             Assert.Contains(f.Evidence, e => e.Label.Contains("shop/checkout-7f9c (checkout) (10.244.1.5:40000) → shop/payments (ClusterIP) (10.96.0.10:8080)")
                                           || e.Label.Contains($"shop/{HostilePod} (10.244.1.6:40001) → shop/payments (ClusterIP) (10.96.0.10:8080)"));
+
+            var drops = Assert.Single(result.Findings, f => f.Kind == "kernel-drops");
+            Assert.Equal(["shop/checkout-7f9c (checkout)", "shop/payments (ClusterIP)"], drops.Affects);
+            Assert.Contains(drops.Evidence, e => e.Value.StartsWith("10.244.1.5:40003 → shop/payments (ClusterIP) (10.96.0.10:8080) (tcp) in pod shop/checkout-7f9c (checkout)"));
         }
         finally { dir.Delete(true); }
     }
