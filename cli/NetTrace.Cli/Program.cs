@@ -19,7 +19,6 @@ public static class Program
             "nettrace — find out why packets are late or lost on a Kubernetes node.\n" +
             "Analyze captures and recordings, trace the kernel's network path live with eBPF, and report.");
         // One line per command; each command lives in Commands/<Name>Command.cs.
-        // root.Subcommands.Add(XCommand.Create());
         root.Subcommands.Add(AnalyzeCommand.Create());
         root.Subcommands.Add(LabCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
