@@ -20,6 +20,13 @@ static __always_inline int uninteresting(__u32 reason)
 	    bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED) &&
 	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
 		return 1;
+	/* Reasons the user asked to leave out (by default QUEUE_PURGE: queues freed at socket close). */
+	for (int i = 0; i < NT_DROPS_MAX_EXCLUDED; i++) {
+		if (i >= cfg.n_excluded)
+			break;
+		if (reason == cfg.excluded[i])
+			return 1;
+	}
 	return 0;
 }
 

@@ -3,6 +3,8 @@
 #define NT_DROPS_H
 #include "nt_common.h"
 
+#define NT_DROPS_MAX_EXCLUDED 8
+
 struct drop_event {
 	struct nt_header hdr;    /* netns of skb->dev, else of skb->sk */
 	struct nt_tuple tuple;   /* valid when has_tuple */
@@ -18,7 +20,9 @@ struct drop_event {
 struct drops_config {
 	struct nt_filter filter;       /* netns and ports */
 	__u8 include_unspecified;      /* report SKB_DROP_REASON_NOT_SPECIFIED too (noisy on most kernels) */
-	__u8 _pad[7];
+	__u8 n_excluded;               /* entries used in excluded[] */
+	__u8 _pad[6];
+	__u32 excluded[NT_DROPS_MAX_EXCLUDED]; /* reason values never streamed (this kernel's numbering) */
 };
 
 #endif

@@ -35,9 +35,12 @@ wait_for() {  # file pattern timeout-seconds
   echo "tracer-bench: '$2' did not appear in $1" >&2; cat "$1" >&2; return 1
 }
 
+# utime+stime of a process in seconds (clock ticks / CLK_TCK).
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+
 load() { "$out/connload" "$SECONDS_PER_RUN" "$CLIENTS" "$SERVERS" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'; }
 
-declare -a OFF ON BT EV LOST
+declare -a OFF ON BT EV LOST CPU
 for r in $(seq "$ROUNDS"); do
   echo "round $r/$ROUNDS: no tracer" >&2
   OFF[r]=$(load)
@@ -48,7 +51,9 @@ for r in $(seq "$ROUNDS"); do
     >"$out/trace-$r.log" 2>"$out/trace-$r.err" &
   tracer_pid=$!
   wait_for "$out/trace-$r.err" "nettrace trace: tracing" 60
+  cpu0=$(cpu_s "$tracer_pid")
   ON[r]=$(load)
+  CPU[r]=$(awk -v a="$cpu0" -v b="$(cpu_s "$tracer_pid")" 'BEGIN { printf "%.2f", b - a }')
   kill -TERM "$tracer_pid"; wait "$tracer_pid" || true; tracer_pid=""
   ended=$(grep "trace ended" "$out/trace-$r.log" | tail -1)
   EV[r]=$(sed -n 's/.*\] events \([0-9]*\).*/\1/p' <<<"$ended")
@@ -66,12 +71,13 @@ for r in $(seq "$ROUNDS"); do
 done
 
 echo
-printf "%-6s %12s %14s %8s %16s %8s %12s %s\n" round "off conn/s" "nettrace c/s" ratio "bpftrace c/s" ratio "events/s" "lost"
+printf "%-6s %12s %14s %8s %16s %8s %12s %10s %s\n" round "off conn/s" "nettrace c/s" ratio "bpftrace c/s" ratio "events/s" "tracer cpu" "lost"
 for r in $(seq "$ROUNDS"); do
-  awk -v r="$r" -v off="${OFF[r]}" -v on="${ON[r]}" -v bt="${BT[r]}" -v ev="${EV[r]:-0}" -v s="$SECONDS_PER_RUN" -v lost="${LOST[r]}" \
-    'BEGIN { printf "%-6s %12d %14d %8.3f %16d %8.3f %12.0f %s\n", r, off, on, on/off, bt, bt/off, ev/s, lost }'
+  awk -v r="$r" -v off="${OFF[r]}" -v on="${ON[r]}" -v bt="${BT[r]}" -v ev="${EV[r]:-0}" -v s="$SECONDS_PER_RUN" -v lost="${LOST[r]}" -v cpu="${CPU[r]}" \
+    'BEGIN { printf "%-6s %12d %14d %8.3f %16d %8.3f %12.0f %9.2fs %s\n", r, off, on, on/off, bt, bt/off, ev/s, cpu, lost }'
 done
 echo
 echo "load: $CLIENTS client + $SERVERS server threads, ${SECONDS_PER_RUN}s per run, loopback; kernel $(uname -r), $(nproc) CPUs"
 echo "events/s = events the tracer delivered during its run / ${SECONDS_PER_RUN}s (the run spans the load plus ~1 s)"
+echo "tracer cpu = user+system CPU seconds of the nettrace process during the load run"
 echo "logs: $out/"

@@ -22,6 +22,12 @@ public static class TraceCommand
         view.AcceptOnlyFromAmong("auto", "table", "lines", "none");
         var softirqMs = new Option<double>("--softirq-threshold-ms") { Description = "Report softirq delays/run times above this (ms); histograms see every run.", DefaultValueFactory = _ => 1.0 };
         var unspecified = new Option<bool>("--include-unspecified-drops") { Description = "Also report drops whose reason is NOT_SPECIFIED (noisy)." };
+        var excludeDrops = new Option<string[]>("--exclude-drop-reasons")
+        {
+            Description = "Drop reasons never streamed, comma-separated, at most 8 (default QUEUE_PURGE: packets still queued " +
+                "when a socket closes, one per short connection). 'none' streams every reason.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var pod = new Option<string[]>("--pod") { Description = "Only this pod on this node: a name or a prefix ending in * (repeatable); resolved through the CRI runtime to its network namespace." };
         var podNamespace = new Option<string?>("--namespace") { Description = "Only pods of this Kubernetes namespace on this node (alone, or narrowing --pod)." };
         var criEndpoint = CommonOptions.CriEndpoint();
@@ -39,7 +45,7 @@ public static class TraceCommand
             "  nettrace trace --namespace shop --pod 'checkout-*' --probes tcp-connect --json\n\n" +
             "Events name their pod and container when the CRI runtime answers (containerd's or CRI-O's socket, or " +
             "--cri-endpoint); `nettrace probe` shows which metadata sources answer.");
-        foreach (var o in new Option[] { duration, netns, pid, port, cidr, probes, output, json, quiet, view, softirqMs, unspecified,
+        foreach (var o in new Option[] { duration, netns, pid, port, cidr, probes, output, json, quiet, view, softirqMs, unspecified, excludeDrops,
                      pod, podNamespace, criEndpoint, kubeconfig, noMetadata })
             cmd.Options.Add(o);
 
@@ -59,6 +65,10 @@ public static class TraceCommand
                 View = pr.GetValue(view) ?? "auto",
                 SoftirqThresholdMs = pr.GetValue(softirqMs),
                 IncludeUnspecifiedDrops = pr.GetValue(unspecified),
+                ExcludedDropReasons = pr.GetResult(excludeDrops) is not null && pr.GetValue(excludeDrops) is { } ex
+                    ? ex.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        .Where(x => !x.Equals("none", StringComparison.OrdinalIgnoreCase)).ToList()
+                    : null,
                 Pods = pr.GetValue(pod) ?? [],
                 Namespace = pr.GetValue(podNamespace),
                 CriEndpoint = pr.GetValue(criEndpoint),

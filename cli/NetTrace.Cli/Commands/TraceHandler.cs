@@ -142,6 +142,7 @@ public sealed class TraceHandler(TraceOptions options, TextWriter stdout, TextWr
             Probes = TraceRequest.ParseProbes(options.Probes),
             SoftirqThreshold = TimeSpan.FromMilliseconds(options.SoftirqThresholdMs),
             IncludeUnspecifiedDrops = options.IncludeUnspecifiedDrops,
+            ExcludedDropReasons = options.ExcludedDropReasons,
         };
         return (request, duration);
     }

@@ -16,6 +16,8 @@ public sealed record TraceOptions
     public string View { get; init; } = "auto";
     public double SoftirqThresholdMs { get; init; } = 1.0;
     public bool IncludeUnspecifiedDrops { get; init; }
+    /// <summary>Drop reasons not to stream; null = the default (QUEUE_PURGE); empty = none excluded.</summary>
+    public IReadOnlyList<string>? ExcludedDropReasons { get; init; }
     /// <summary>Pod names on this node to trace ("name" or "prefix-*"), resolved through CRI to their netns.</summary>
     public IReadOnlyList<string> Pods { get; init; } = [];
     /// <summary>Only pods of this Kubernetes namespace (with --pod, or alone: all of its pods on this node).</summary>

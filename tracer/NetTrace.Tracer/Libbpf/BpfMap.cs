@@ -79,6 +79,38 @@ public sealed unsafe class BpfMap
         }
     }
 
+    private int _batchUnsupported; // 1 once the kernel refused BPF_MAP_LOOKUP_AND_DELETE_BATCH for this map
+
+    /// <summary>
+    /// Reads and removes entries, up to <c>keys.Length / KeySize</c> per call, with one syscall
+    /// (BPF_MAP_LOOKUP_AND_DELETE_BATCH, hash maps since 5.6). <paramref name="token"/> must hold 8 bytes and
+    /// carries the position between calls; pass <paramref name="first"/> = true on the first call of a drain.
+    /// Returns the number of entries written to <paramref name="keys"/>/<paramref name="values"/> and whether the
+    /// map end was reached; -1 when the kernel does not support batch operations on this map (use
+    /// <see cref="Keys"/> + <see cref="TryLookupAndDelete"/> then).
+    /// </summary>
+    public int LookupAndDeleteBatch(Span<byte> keys, Span<byte> values, Span<byte> token, bool first, out bool done)
+    {
+        done = true;
+        if (_batchUnsupported != 0) return -1;
+        int ks = KeySize, vs = ValueSize;
+        if (token.Length < 8) throw new ArgumentException("token needs 8 bytes", nameof(token));
+        uint count = (uint)Math.Min(keys.Length / ks, values.Length / vs);
+        if (count == 0) throw new ArgumentException("buffers hold no entry");
+        int rc;
+        fixed (byte* k = keys) fixed (byte* v = values) fixed (byte* t = token)
+            rc = Native.bpf_map_lookup_and_delete_batch(Fd, first ? null : t, t, k, v, &count, null);
+        if (rc == 0) { done = false; return (int)count; }
+        if (rc == -2 /* ENOENT: end of map, count holds the last entries */) return (int)count;
+        if (rc is -22 or -524 or -95 /* EINVAL, ENOTSUPP, EOPNOTSUPP */ && first)
+        {
+            _batchUnsupported = 1;
+            return -1;
+        }
+        // ENOSPC: one hash bucket holds more entries than the buffer; the caller must pass bigger buffers.
+        throw new LibbpfException($"bpf_map_lookup_and_delete_batch({Name})", rc, "");
+    }
+
     /// <summary>All keys present now (a snapshot: entries may come and go meanwhile).</summary>
     public List<byte[]> Keys(int limit = 1 << 20)
     {

@@ -54,6 +54,10 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int bpf_map_delete_elem(int fd, void* key);
     [LibraryImport(Lib)] internal static partial int bpf_map_lookup_and_delete_elem(int fd, void* key, void* value);
     [LibraryImport(Lib)] internal static partial int bpf_map_get_next_key(int fd, void* key, void* nextKey);
+    // opts may be null (libbpf: elem_flags = flags = 0). in_batch null = start; out_batch is the resume token.
+    [LibraryImport(Lib)]
+    internal static partial int bpf_map_lookup_and_delete_batch(int fd, void* inBatch, void* outBatch, void* keys,
+        void* values, uint* count, void* opts);
     [LibraryImport(Lib)] internal static partial int libbpf_num_possible_cpus();
 
     // --- ring buffers ---

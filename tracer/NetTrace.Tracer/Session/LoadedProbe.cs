@@ -19,6 +19,24 @@ internal sealed class LoadedProbe : IDisposable
     public ProbeKinds Kind => Plan.Probe.Kind;
 
     /// <summary>Opens, configures, loads and attaches. On any failure everything created here is released.</summary>
+    /// <summary>This kernel's values of the excluded drop reason names (numbering differs between kernels).</summary>
+    internal static List<uint> ExcludedDropReasonValues(TraceSessionOptions o)
+    {
+        var values = new List<uint>();
+        if (o.ExcludedDropReasons.Count == 0) return values;
+        var reasons = DropReasons.FromKernel();
+        bool isDefault = ReferenceEquals(o.ExcludedDropReasons, TraceSessionOptions.DefaultExcludedDropReasons);
+        foreach (var raw in o.ExcludedDropReasons)
+        {
+            var name = raw.Trim().ToUpperInvariant();
+            if (name.StartsWith("SKB_DROP_REASON_", StringComparison.Ordinal)) name = name["SKB_DROP_REASON_".Length..];
+            if (reasons.Value(name) is uint v) { if (!values.Contains(v)) values.Add(v); }
+            else if (!isDefault)
+                throw new ArgumentException($"drop reason '{raw}' is not known to this kernel (known: {string.Join(", ", reasons.All.Values.Order())})");
+        }
+        return values;
+    }
+
     public static LoadedProbe Load(ProbePlan plan, TraceSessionOptions o)
     {
         var obj = BpfObject.Open(EmbeddedObjects.Read(plan.Probe.Object), "nt_" + plan.Probe.Object);
@@ -68,7 +86,10 @@ internal sealed class LoadedProbe : IDisposable
             case ProbeKinds.Drops:
                 var pf = new NtFilter { Netns = o.NetnsInode };
                 for (int i = 0; i < o.Ports.Count; i++) pf.Ports[i] = o.Ports[i];
-                obj.SetReadOnlyGlobal("cfg", new DropsConfig { Filter = pf, IncludeUnspecified = o.IncludeUnspecifiedDrops ? (byte)1 : (byte)0 });
+                var dc = new DropsConfig { Filter = pf, IncludeUnspecified = o.IncludeUnspecifiedDrops ? (byte)1 : (byte)0 };
+                foreach (var value in ExcludedDropReasonValues(o))
+                    dc.Excluded[dc.NExcluded++] = value;
+                obj.SetReadOnlyGlobal("cfg", dc);
                 break;
             case ProbeKinds.Softirq:
                 obj.SetReadOnlyGlobal("cfg", new SoftirqsConfig

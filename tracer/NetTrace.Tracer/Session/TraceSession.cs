@@ -8,12 +8,15 @@ namespace NetTrace.Tracer.Session;
 
 /// <summary>
 /// A live kernel trace: the chosen programs of each requested probe loaded and attached, their ring buffers
-/// polled into an <see cref="ITraceEventSink"/>. Poll, the Read* methods and Dispose are serialised; Dispose
-/// detaches everything and may be called from any thread, any number of times.
+/// polled into an <see cref="ITraceEventSink"/>. Poll calls are serialised with each other, the map reads
+/// (Read*, LostEvents) with each other, but a map drain never waits for a poll (nor a poll for a drain), so a
+/// collector thread cannot starve the ring buffers. Dispose takes both and may be called from any thread, any
+/// number of times.
 /// </summary>
 public sealed class TraceSession : IDisposable
 {
-    private readonly object _gate = new();
+    private readonly object _gate = new();    // Poll (ring buffers, sink)
+    private readonly object _mapGate = new(); // map reads and the drain buffers
     private readonly List<LoadedProbe> _probes;
     private readonly RingBuffer _ring;
     private readonly long _realtimeMinusMonotonicNs;
@@ -147,7 +150,7 @@ public sealed class TraceSession : IDisposable
     {
         get
         {
-            lock (_gate)
+            lock (_mapGate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 return _probes.ToDictionary(p => p.Kind, p => p.ReadLost());
@@ -164,7 +167,7 @@ public sealed class TraceSession : IDisposable
     /// <summary>Reads and removes every flow's TCP send counters accumulated since the previous call.</summary>
     public IReadOnlyList<SendStat> ReadSendStats()
     {
-        lock (_gate)
+        lock (_mapGate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var p = _probes.FirstOrDefault(x => x.Kind == ProbeKinds.TcpSendmsg);
@@ -173,30 +176,58 @@ public sealed class TraceSession : IDisposable
         }
     }
 
-    private static unsafe List<SendStat> DrainSendStats(BpfMap map)
+    // One reusable batch buffer set for the send-stats drain (guarded by _mapGate): no per-flow buffers.
+    private const int DrainBatch = 1024;
+    private byte[]? _drainKeys, _drainValues;
+    private readonly byte[] _drainToken = new byte[8];
+
+    private unsafe List<SendStat> DrainSendStats(BpfMap map)
     {
         var result = new List<SendStat>();
-        var value = new byte[sizeof(SendmsgValue)];
+        _drainKeys ??= new byte[DrainBatch * sizeof(SendmsgKey)];
+        _drainValues ??= new byte[DrainBatch * sizeof(SendmsgValue)];
+        bool first = true, done = false;
+        while (!done)
+        {
+            int n = map.LookupAndDeleteBatch(_drainKeys, _drainValues, _drainToken, first, out done);
+            if (n < 0) return DrainSendStatsOneByOne(map, result); // kernel without batch ops on hash maps
+            first = false;
+            var keys = MemoryMarshal.Cast<byte, SendmsgKey>(_drainKeys.AsSpan(0, n * sizeof(SendmsgKey)));
+            var values = MemoryMarshal.Cast<byte, SendmsgValue>(_drainValues.AsSpan(0, n * sizeof(SendmsgValue)));
+            for (int i = 0; i < n; i++) AddSendStat(result, in keys[i], ref values[i]);
+        }
+        return result;
+    }
+
+    private static List<SendStat> DrainSendStatsOneByOne(BpfMap map, List<SendStat> result)
+    {
+        var value = new byte[map.ValueSize];
         foreach (var keyBytes in map.Keys())
         {
             if (!map.TryLookupAndDelete(keyBytes, value)) continue;
             var k = MemoryMarshal.Read<SendmsgKey>(keyBytes);
             var v = MemoryMarshal.Read<SendmsgValue>(value);
-            if (v.Filtered != 0) continue; // a socket the filters exclude: the kernel remembered that decision
-            ref var t = ref v.Tuple;
-            var comm = EventDecoder.Comm(v.Comm);
-            fixed (byte* s = t.Saddr) fixed (byte* d = t.Daddr)
-                result.Add(new SendStat(v.Netns, (int)k.Pid, comm, v.CgroupId,
-                    EventDecoder.Address(s, t.Family), t.Sport, EventDecoder.Address(d, t.Family), t.Dport,
-                    v.Bytes, v.Calls, v.FirstNs, v.LastNs, k.SockId));
+            AddSendStat(result, in k, ref v);
         }
         return result;
+    }
+
+    private static unsafe void AddSendStat(List<SendStat> result, in SendmsgKey k, ref SendmsgValue v)
+    {
+        if (v.Filtered != 0) return; // a socket the filters exclude: the kernel remembered that decision
+        ref var t = ref v.Tuple;
+        string comm;
+        fixed (byte* c = v.Comm) comm = EventDecoder.Comm(c);
+        fixed (byte* s = t.Saddr) fixed (byte* d = t.Daddr)
+            result.Add(new SendStat(v.Netns, (int)k.Pid, comm, v.CgroupId,
+                EventDecoder.Address(s, t.Family), t.Sport, EventDecoder.Address(d, t.Family), t.Dport,
+                v.Bytes, v.Calls, v.FirstNs, v.LastNs, k.SockId));
     }
 
     /// <summary>Cumulative NET_RX delay/run histograms per CPU since the session started.</summary>
     public unsafe IReadOnlyList<SoftirqCpuHistogram> ReadSoftirqHistograms()
     {
-        lock (_gate)
+        lock (_mapGate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var p = _probes.FirstOrDefault(x => x.Kind == ProbeKinds.Softirq);
@@ -220,6 +251,7 @@ public sealed class TraceSession : IDisposable
     public void Dispose()
     {
         lock (_gate)
+        lock (_mapGate)
         {
             if (_disposed) return;
             _disposed = true;

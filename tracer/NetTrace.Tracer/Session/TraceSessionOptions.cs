@@ -17,6 +17,11 @@ public sealed record TraceSessionOptions
     public int SoftirqVector { get; init; } = 3;
     /// <summary>kfree_skb with reason NOT_SPECIFIED is frequent noise on most kernels.</summary>
     public bool IncludeUnspecifiedDrops { get; init; }
+    /// <summary>Drop reasons (names without SKB_DROP_REASON_, e.g. QUEUE_PURGE) the kernel never streams, at most 8.
+    /// The default leaves out QUEUE_PURGE: packets still queued when a socket closes, one per short connection,
+    /// noise for "why was a packet lost". A name this kernel does not know is an error, except in the default.</summary>
+    public IReadOnlyList<string> ExcludedDropReasons { get; init; } = DefaultExcludedDropReasons;
+    public static readonly IReadOnlyList<string> DefaultExcludedDropReasons = ["QUEUE_PURGE"];
     /// <summary>Ring buffer per probe object: a power of two, at least a page.</summary>
     public int RingBufferBytes { get; init; } = 1 << 20;
     /// <summary>The kernel wakes the reader only when this much event data is waiting (each wakeup is an IPI,
@@ -40,6 +45,7 @@ public sealed record TraceSessionOptions
         if (WakeupBytes < 0 || WakeupBytes >= RingBufferBytes)
             throw new ArgumentException("wakeup threshold must be ≥ 0 and below the ring buffer size", nameof(WakeupBytes));
         if (SoftirqVector is < 0 or > 9) throw new ArgumentException("softirq vector must be 0..9", nameof(SoftirqVector));
+        if (ExcludedDropReasons.Count > 8) throw new ArgumentException("at most 8 drop reasons can be excluded", nameof(ExcludedDropReasons));
         if (Probes == ProbeKinds.None) throw new ArgumentException("no probe selected", nameof(Probes));
     }
 }

@@ -36,6 +36,7 @@ public sealed class KernelEventSource : ITraceEventSource, K.ITraceEventSink
             Ports = request.KernelPortFilter.Select(p => checked((ushort)p)).ToList(),
             SoftirqThreshold = request.SoftirqThreshold,
             IncludeUnspecifiedDrops = request.IncludeUnspecifiedDrops,
+            ExcludedDropReasons = request.ExcludedDropReasons ?? TraceSessionOptions.DefaultExcludedDropReasons,
             RingBufferBytes = request.RingBufferBytes,
             AllowPartial = true,
         };

@@ -14,6 +14,8 @@ public sealed record TraceRequest
     public IReadOnlySet<string> Probes { get; init; } = ProbeNames.All.ToHashSet();
     public TimeSpan SoftirqThreshold { get; init; } = TimeSpan.FromMilliseconds(1);
     public bool IncludeUnspecifiedDrops { get; init; }
+    /// <summary>Drop reason names never streamed; null = <see cref="NetTrace.Tracer.Session.TraceSessionOptions.DefaultExcludedDropReasons"/>.</summary>
+    public IReadOnlyList<string>? ExcludedDropReasons { get; init; }
     /// <summary>
     /// Ring buffer per probe. 4 MiB holds ~25k connect events: about a second of a busy node's connects, so a poll
     /// thread delayed by a map drain or a CPU-starved moment catches up instead of losing events.

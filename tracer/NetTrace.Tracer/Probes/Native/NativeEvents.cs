@@ -137,7 +137,10 @@ internal unsafe struct DropsConfig
 {
     public NtFilter Filter;
     public byte IncludeUnspecified;
-    public fixed byte _pad[7];
+    public byte NExcluded;
+    public fixed byte _pad[6];
+    public fixed uint Excluded[MaxExcluded];
+    public const int MaxExcluded = 8; // NT_DROPS_MAX_EXCLUDED
 }
 
 [StructLayout(LayoutKind.Sequential)]
