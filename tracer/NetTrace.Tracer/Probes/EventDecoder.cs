@@ -17,6 +17,7 @@ internal sealed unsafe class EventDecoder(DropReasons reasons, Lazy<KernelSymbol
 
     internal static string Comm(byte* p, int max = 16)
     {
+        if (max == 16) return CommStrings.Get(p);
         var span = new ReadOnlySpan<byte>(p, max);
         int n = span.IndexOf((byte)0);
         return Encoding.UTF8.GetString(n < 0 ? span : span[..n]);
@@ -85,9 +86,21 @@ internal sealed unsafe class EventDecoder(DropReasons reasons, Lazy<KernelSymbol
         IPAddress? src = null, dst = null;
         if (has)
             fixed (byte* s = t.Saddr) fixed (byte* d = t.Daddr) { src = Address(s, t.Family); dst = Address(d, t.Family); }
-        var sym = symbols.Value?.Resolve(e.Location) ?? $"0x{e.Location:x}";
+        var sym = Symbol(e.Location);
         return new DropEvent(hdr, e.Reason, reasons.Name(e.Reason), e.Location, sym, e.Protocol, has, t.Protocol,
             src, t.Sport, dst, t.Dport, (int)e.Ifindex, (int)e.Len);
+    }
+
+    // Drops come from a few dozen kernel call sites: resolve (binary search + formatting) each once.
+    private readonly Dictionary<ulong, string> _symbolCache = new();
+
+    private string Symbol(ulong location)
+    {
+        if (_symbolCache.TryGetValue(location, out var sym)) return sym;
+        sym = symbols.Value?.Resolve(location) ?? $"0x{location:x}";
+        if (_symbolCache.Count >= 4096) _symbolCache.Clear(); // bounded: addresses come from the kernel
+        _symbolCache[location] = sym;
+        return sym;
     }
 
     public SoftirqEvent Softirq(ReadOnlySpan<byte> data)
