@@ -177,13 +177,19 @@ public sealed class PcapngReader : PacketSourceBase
         return false;
     }
 
-    private bool Enhanced(ReadOnlySpan<byte> body, long offset, out RawFrame frame)
+    // EPB and the obsolete PB differ only in how wide the interface id is (PB: 16 bits, then a drops count).
+    private bool Enhanced(ReadOnlySpan<byte> body, long offset, out RawFrame frame) =>
+        TimedPacket(body, offset, "enhanced packet block", body.Length >= 4 ? U32(body) : 0u, out frame);
+
+    private bool Obsolete(ReadOnlySpan<byte> body, long offset, out RawFrame frame) =>
+        TimedPacket(body, offset, "packet block", body.Length >= 2 ? U16(body) : 0u, out frame);
+
+    private bool TimedPacket(ReadOnlySpan<byte> body, long offset, string kind, uint ifId, out RawFrame frame)
     {
         frame = default;
         long number = ++_frame;
         if (body.Length < 20)
-            return Skip($"enhanced packet block of frame {number} is too short ({body.Length + 12} bytes)", number, offset);
-        uint ifId = U32(body);
+            return Skip($"{kind} of frame {number} is too short ({body.Length + 12} bytes)", number, offset);
         ulong ticks = ((ulong)U32(body[4..]) << 32) | U32(body[8..]);
         uint caplen = U32(body[12..]), len = U32(body[16..]);
         if (caplen > body.Length - 20)
@@ -215,26 +221,6 @@ public sealed class PcapngReader : PacketSourceBase
             Info($"simple packet blocks carry no timestamp (first: frame {number}); they get the time of the packet before them", number, offset);
         }
         frame = new RawFrame(body.Slice(4, (int)caplen), _lastTimestampNs, itf.LinkType, (int)Math.Min(Math.Max(len, caplen), int.MaxValue), number, offset, 0);
-        return true;
-    }
-
-    private bool Obsolete(ReadOnlySpan<byte> body, long offset, out RawFrame frame)
-    {
-        frame = default;
-        long number = ++_frame;
-        if (body.Length < 20)
-            return Skip($"packet block of frame {number} is too short", number, offset);
-        int ifId = U16(body);
-        ulong ticks = ((ulong)U32(body[4..]) << 32) | U32(body[8..]);
-        uint caplen = U32(body[12..]), len = U32(body[16..]);
-        if (caplen > body.Length - 20)
-            return Skip($"frame {number} claims {caplen} captured bytes but its block holds {body.Length - 20}", number, offset);
-        if (ifId >= _interfaces.Count)
-            return Skip($"frame {number} refers to interface {ifId}, but only {_interfaces.Count} are described", number, offset);
-        var itf = _interfaces[ifId];
-        long ns = ToNanos(ticks, itf);
-        _lastTimestampNs = ns;
-        frame = new RawFrame(body.Slice(20, (int)caplen), ns, itf.LinkType, (int)Math.Min(Math.Max(len, caplen), int.MaxValue), number, offset, ifId);
         return true;
     }
 
