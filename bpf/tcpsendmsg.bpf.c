@@ -9,7 +9,7 @@ const volatile struct tcpsendmsg_config cfg = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__type(key, struct sendmsg_key);
 	__type(value, struct sendmsg_value);
 } send_stats SEC(".maps");
@@ -22,23 +22,27 @@ static __always_inline int account(const struct sock *sk, __s64 bytes)
 	key.pid = bpf_get_current_pid_tgid() >> 32;
 	if (!nt_pid_ok(&cfg.filter, key.pid))
 		return 0;
+	if (!nt_is_inet(sk))
+		return 0;
+	nt_sk_tuple(sk, &key.tuple);
+	if (key.tuple.protocol != NT_IPPROTO_TCP)
+		return 0;
+	key.netns = nt_sk_netns(sk);
+	if (!nt_netns_ok(&cfg.filter, key.netns) ||
+	    !nt_ports_ok(&cfg.filter, key.tuple.sport, key.tuple.dport))
+		return 0;
 	key.sock_id = (__u64)sk;
 
 	__u64 now = bpf_ktime_get_ns();
 	struct sendmsg_value *v = bpf_map_lookup_elem(&send_stats, &key);
 	if (!v) {
-		/* First send of this socket by this process since the last drain: classify it once. */
-		if (!nt_is_inet(sk) || BPF_CORE_READ(sk, sk_protocol) != NT_IPPROTO_TCP)
-			return 0;
+		/* First send of this flow by this process since the last drain. */
 		struct sendmsg_value init = {};
-		init.netns = nt_sk_netns(sk);
-		nt_sk_tuple(sk, &init.tuple);
-		init.filtered = !nt_netns_ok(&cfg.filter, init.netns) ||
-				!nt_ports_ok(&cfg.filter, init.tuple.sport, init.tuple.dport);
 		init.cgroup_id = nt_cgroup_id();
 		init.first_ns = now;
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
-		/* EEXIST: another CPU inserted it first; then add to theirs. */
+		/* EEXIST: another CPU inserted it first; then add to theirs. Anything else (E2BIG: map full until the
+		 * next drain) loses this send, and is counted. */
 		long err = bpf_map_update_elem(&send_stats, &key, &init, BPF_NOEXIST);
 		if (err != 0 && err != -17) {
 			nt_count_lost();
@@ -48,8 +52,6 @@ static __always_inline int account(const struct sock *sk, __s64 bytes)
 		if (!v)
 			return 0;
 	}
-	if (v->filtered)
-		return 0;
 	__sync_fetch_and_add(&v->bytes, bytes);
 	__sync_fetch_and_add(&v->calls, 1);
 	v->last_ns = now;

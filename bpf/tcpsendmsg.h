@@ -3,12 +3,14 @@
 #define NT_TCPSENDMSG_H
 #include "nt_common.h"
 
-/* Keyed by socket and process so the hot path is one small-key lookup and two atomic adds; the flow's tuple
- * and namespace are read once, when the entry is created (a TCP socket's tuple does not change while it sends). */
+/* Keyed by the flow itself, not just the socket: the kernel hands a closed socket's memory to the next
+ * connection, so (socket address, pid) alone merges successive connections into one record under the first
+ * one's tuple. The tuple and namespace are read on every call (a few CO-RE loads) to build the key. */
 struct sendmsg_key {
-	__u64 sock_id;  /* kernel socket address */
+	struct nt_tuple tuple;
+	__u64 sock_id;  /* kernel socket address: tells apart sockets sharing a tuple (e.g. SO_REUSEPORT) */
 	__u32 pid;      /* tgid */
-	__u32 _pad;
+	__u32 netns;
 };
 
 struct sendmsg_value {
@@ -17,10 +19,6 @@ struct sendmsg_value {
 	__u64 cgroup_id;
 	__u64 first_ns;
 	__u64 last_ns;
-	struct nt_tuple tuple;
-	__u32 netns;
-	__u8 filtered;  /* excluded by the filters: kept so the decision is made once, skipped by user space */
-	__u8 _pad[3];
 	char comm[NT_COMM_LEN];
 };
 

@@ -76,7 +76,7 @@ public readonly record struct SoftirqEvent(
     string RaisedByComm,
     bool InKsoftirqd);
 
-/// <summary>TCP send volume of one socket and process since the previous drain.</summary>
+/// <summary>TCP send volume of one connection (tuple, namespace, socket) and process since the previous drain.</summary>
 public sealed record SendStat(
     uint NetnsInode, int Pid, string Comm, ulong CgroupId,
     IPAddress Source, ushort SourcePort, IPAddress Destination, ushort DestinationPort,

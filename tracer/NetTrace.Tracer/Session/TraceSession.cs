@@ -194,7 +194,7 @@ public sealed class TraceSession : IDisposable
             first = false;
             var keys = MemoryMarshal.Cast<byte, SendmsgKey>(_drainKeys.AsSpan(0, n * sizeof(SendmsgKey)));
             var values = MemoryMarshal.Cast<byte, SendmsgValue>(_drainValues.AsSpan(0, n * sizeof(SendmsgValue)));
-            for (int i = 0; i < n; i++) AddSendStat(result, in keys[i], ref values[i]);
+            for (int i = 0; i < n; i++) AddSendStat(result, ref keys[i], ref values[i]);
         }
         return result;
     }
@@ -207,19 +207,18 @@ public sealed class TraceSession : IDisposable
             if (!map.TryLookupAndDelete(keyBytes, value)) continue;
             var k = MemoryMarshal.Read<SendmsgKey>(keyBytes);
             var v = MemoryMarshal.Read<SendmsgValue>(value);
-            AddSendStat(result, in k, ref v);
+            AddSendStat(result, ref k, ref v);
         }
         return result;
     }
 
-    private static unsafe void AddSendStat(List<SendStat> result, in SendmsgKey k, ref SendmsgValue v)
+    private static unsafe void AddSendStat(List<SendStat> result, ref SendmsgKey k, ref SendmsgValue v)
     {
-        if (v.Filtered != 0) return; // a socket the filters exclude: the kernel remembered that decision
-        ref var t = ref v.Tuple;
+        ref var t = ref k.Tuple;
         string comm;
         fixed (byte* c = v.Comm) comm = EventDecoder.Comm(c);
         fixed (byte* s = t.Saddr) fixed (byte* d = t.Daddr)
-            result.Add(new SendStat(v.Netns, (int)k.Pid, comm, v.CgroupId,
+            result.Add(new SendStat(k.Netns, (int)k.Pid, comm, v.CgroupId,
                 EventDecoder.Address(s, t.Family), t.Sport, EventDecoder.Address(d, t.Family), t.Dport,
                 v.Bytes, v.Calls, v.FirstNs, v.LastNs, k.SockId));
     }

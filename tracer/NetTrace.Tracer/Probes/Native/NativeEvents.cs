@@ -65,9 +65,10 @@ internal struct TcpconnectConfig
 [StructLayout(LayoutKind.Sequential)]
 internal struct SendmsgKey
 {
+    public NtTuple Tuple;
     public ulong SockId;
     public uint Pid;
-    public uint _pad;
+    public uint Netns;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -78,10 +79,6 @@ internal unsafe struct SendmsgValue
     public ulong CgroupId;
     public ulong FirstNs;
     public ulong LastNs;
-    public NtTuple Tuple;
-    public uint Netns;
-    public byte Filtered;
-    public fixed byte _pad[3];
     public fixed byte Comm[16];
 }
 
