@@ -1,3 +1,4 @@
+using NetTrace.Tracer.Tests.Kernel;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -53,7 +54,7 @@ public sealed partial class CliTraceTests
         try
         {
             await attached.Task.WaitAsync(TimeSpan.FromSeconds(20));
-            held = LinkIds.HeldBy(child.Id);
+            held = BpfLinks.LinkIdsHeldBy(child.Id);
             Assert.NotEmpty(held);
 
             var answered = await lab.PingAsync(TraceLab.ServerIp, PingId, 1, 3, TimeSpan.FromSeconds(1));
@@ -74,7 +75,7 @@ public sealed partial class CliTraceTests
         child.WaitForExit();   // flushes the redirected streams
         var err = stderr.ToString();
         Assert.True(child.ExitCode == 0, $"exit {child.ExitCode}; stderr:\n{err}");
-        Assert.Empty(LinkIds.InKernel().Intersect(held));
+        Assert.Empty(BpfLinks.SystemLinkIds().Intersect(held));
         Assert.Contains("trace ended (stopped)", err);
 
         // The recording: complete, ends cleanly, and carries only the server namespace's events.

@@ -1,3 +1,4 @@
+using NetTrace.Tracer.Tests.Kernel;
 using System.Net;
 using NetTrace.Events;
 using NetTrace.Events.Recording;
@@ -38,9 +39,9 @@ public sealed class InProcessTraceTests
             using (var recording = RecordingWriter.Create(recordingPath))
             using (var source = KernelEventSource.Start(request))
             {
-                heldLinks = LinkIds.HeldBy(Environment.ProcessId);
+                heldLinks = BpfLinks.LinkIdsHeldBy(Environment.ProcessId);
                 Assert.NotEmpty(heldLinks);
-                Assert.Subset(LinkIds.InKernel(), heldLinks);
+                Assert.Subset(BpfLinks.SystemLinkIds(), heldLinks);
 
                 using var stop = new CancellationTokenSource();
                 var runner = new TraceRunner(source, request.UserFilter(), new SessionHeader { Host = "test" },
@@ -58,8 +59,8 @@ public sealed class InProcessTraceTests
                 result = await run;
             }
             // The source is disposed: every link it held is gone from the kernel, and from our fd table.
-            Assert.Empty(LinkIds.HeldBy(Environment.ProcessId).Intersect(heldLinks));
-            Assert.Empty(LinkIds.InKernel().Intersect(heldLinks));
+            Assert.Empty(BpfLinks.LinkIdsHeldBy(Environment.ProcessId).Intersect(heldLinks));
+            Assert.Empty(BpfLinks.SystemLinkIds().Intersect(heldLinks));
 
             Assert.True(ok.Connected, "connect to the open port");
             Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused, refused.Error);
@@ -117,12 +118,12 @@ public sealed class InProcessTraceTests
         await Assert.ThrowsAsync<InvalidOperationException>(async () =>
         {
             using var source = KernelEventSource.Start(new TraceRequest { Probes = new HashSet<string> { ProbeNames.Drops } });
-            held = LinkIds.HeldBy(Environment.ProcessId);
+            held = BpfLinks.LinkIdsHeldBy(Environment.ProcessId);
             await Task.Yield();
             throw new InvalidOperationException("the test failed here");
         });
         Assert.NotEmpty(held);
-        Assert.Empty(LinkIds.InKernel().Intersect(held));
+        Assert.Empty(BpfLinks.SystemLinkIds().Intersect(held));
     }
 
     private static ConnectEvent Single(List<ConnectEvent> connects, IPEndPoint local, int dport)

@@ -9,19 +9,23 @@ namespace NetTrace.Tracer.Tests.Kernel;
 internal static class BpfLinks
 {
     /// <summary>Ids of the BPF links this process holds open.</summary>
-    public static HashSet<int> OwnLinkIds() => FdinfoIds("link_id:");
+    public static HashSet<int> OwnLinkIds() => FdinfoIds("self", "link_id:");
+
+    /// <summary>Ids of the BPF links another process (e.g. a `nettrace trace` child) holds open.</summary>
+    public static HashSet<int> LinkIdsHeldBy(int pid) => FdinfoIds(pid.ToString(), "link_id:");
 
     /// <summary>Ids of the BPF programs this process holds open (loaded objects).</summary>
-    public static HashSet<int> OwnProgramIds() => FdinfoIds("prog_id:", excludeIfHas: "link_id:");
+    public static HashSet<int> OwnProgramIds() => FdinfoIds("self", "prog_id:", excludeIfHas: "link_id:");
 
-    private static HashSet<int> FdinfoIds(string key, string? excludeIfHas = null)
+    private static HashSet<int> FdinfoIds(string process, string key, string? excludeIfHas = null)
     {
         var ids = new HashSet<int>();
-        foreach (var f in Directory.EnumerateFiles("/proc/self/fdinfo"))
+        foreach (var f in Directory.EnumerateFiles($"/proc/{process}/fdinfo"))
         {
             string[] lines;
             try { lines = File.ReadAllLines(f); }
             catch (IOException) { continue; } // fd closed meanwhile
+            catch (UnauthorizedAccessException) { continue; }
             if (excludeIfHas != null && lines.Any(l => l.StartsWith(excludeIfHas))) continue;
             var line = lines.FirstOrDefault(l => l.StartsWith(key));
             if (line != null) ids.Add(int.Parse(line[key.Length..].Trim()));
