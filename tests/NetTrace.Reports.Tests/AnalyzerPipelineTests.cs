@@ -1,7 +1,6 @@
 using NetTrace.Analyzer;
 using NetTrace.Analyzer.Model;
 using NetTrace.Analyzer.Output;
-using NetTrace.Reports.Input;
 using Xunit;
 
 namespace NetTrace.Reports.Tests;
@@ -53,7 +52,7 @@ public class AnalyzerPipelineTests
         var live = CaptureAnalyzer.Analyze(captures, AnalyzeSettings.Default, null, TestContext.Current.CancellationToken);
         Assert.NotEmpty(live.Handshakes);
         var json = JsonResultWriter.ToJson(live);
-        var back = AnalysisJsonReader.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
+        var back = JsonResultReader.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
 
         Assert.Equal(live.Handshakes.Count, back.Handshakes.Count);
         Assert.Equal(live.IcmpEchoes.Count, back.IcmpEchoes.Count);
@@ -67,7 +66,7 @@ public class AnalyzerPipelineTests
     public void Json_round_trip_keeps_every_field_of_the_model()
     {
         var model = TestModels.Hostile();
-        var back = AnalysisJsonReader.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(JsonResultWriter.ToJson(model))));
+        var back = JsonResultReader.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(JsonResultWriter.ToJson(model))));
         Assert.Equal(model.Sources[0].Comments, back.Sources[0].Comments);
         Assert.Equal(model.Sources[0].Complete, back.Sources[0].Complete);
         Assert.Equal(model.Sources[0].FirstTime, back.Sources[0].FirstTime);
@@ -93,7 +92,7 @@ public class AnalyzerPipelineTests
     [InlineData("[1,2,3]", "not valid nettrace analysis JSON")]
     public void Bad_json_is_refused_with_the_reason(string json, string reason)
     {
-        var e = Assert.Throws<InvalidDataException>(() => AnalysisJsonReader.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)), "saved.json"));
+        var e = Assert.Throws<InvalidDataException>(() => JsonResultReader.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)), "saved.json"));
         Assert.Contains(reason, e.Message);
         Assert.StartsWith("saved.json: ", e.Message);
     }

@@ -3,7 +3,7 @@ using System.Globalization;
 using NetTrace.Analyzer;
 using NetTrace.Analyzer.Model;
 using NetTrace.Reports;
-using NetTrace.Reports.Input;
+using NetTrace.Analyzer.Output;
 using NetTrace.Reports.Synthetic;
 
 namespace NetTrace.Cli.Commands;
@@ -71,7 +71,7 @@ public static class ReportHandler
         if (!fromJson) return CaptureAnalyzer.Analyze(inputs, AnalyzeSettings.Default, null, ct);
         if (inputs.Count > 1)
             throw new ArgumentException($"a saved analysis ({json[0]}) is reported on its own; to combine files, analyse them together with `nettrace analyze ... --json`");
-        return AnalysisJsonReader.Read(inputs[0]);
+        return JsonResultReader.Read(inputs[0]);
     }
 
     private static bool LooksLikeJson(string path)

@@ -2,17 +2,17 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using NetTrace.Analyzer.Model;
 
-namespace NetTrace.Reports.Input;
+namespace NetTrace.Analyzer.Output;
 
 /// <summary>
-/// Reads `nettrace analyze --json` output (analyzer/NetTrace.Analyzer/Output/JsonResultWriter.cs,
+/// Reads `nettrace analyze --json` output (the twin of <see cref="JsonResultWriter"/>,
 /// docs/analyze-json-schema.md) back into an <see cref="AnalysisResult"/>, so a saved analysis can be turned
 /// into a report later or on another machine. Unknown properties are ignored (newer writers may add some);
 /// a newer schema version or a document that is not an analysis is refused with the reason.
 /// </summary>
-public static class AnalysisJsonReader
+public static class JsonResultReader
 {
-    public const int SupportedSchemaVersion = 1;
+    public const int SupportedSchemaVersion = JsonResultWriter.SchemaVersion;
 
     private static readonly JsonSerializerOptions Options = new()
     {
