@@ -14,5 +14,7 @@ public sealed record AnalysisResult
     public required IReadOnlyList<Finding> Findings { get; init; }
     /// <summary>Damage, truncation, unsupported link types, lost events: what lowers confidence.</summary>
     public required IReadOnlyList<InputProblem> Problems { get; init; }
+    /// <summary>Receive-path stalls (RX queue / softirq), when the run looked for them; null otherwise.</summary>
+    public StallAnalysis? Stalls { get; init; }
     public string ToolVersion { get; init; } = typeof(AnalysisResult).Assembly.GetName().Version?.ToString(3) ?? "0";
 }
