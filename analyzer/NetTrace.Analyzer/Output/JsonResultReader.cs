@@ -61,6 +61,7 @@ public static class JsonResultReader
                 Findings = (doc.Findings ?? []).Select(f => f.ToModel()).ToList(),
                 Problems = (doc.Problems ?? []).Select(p => new InputProblem(p.Source ?? "", ParseEnum(p.Severity, ProblemSeverity.Warning),
                     p.Message ?? "", p.PacketNumber, p.FileOffset)).ToList(),
+                Stalls = doc.Stalls?.ToModel(),
                 ToolVersion = ToolVersionOf(doc.Tool),
             };
         }
@@ -100,6 +101,8 @@ public static class JsonResultReader
         public List<FlowDto>? Flows { get; set; }
         public List<FindingDto>? Findings { get; set; }
         public List<ProblemDto>? Problems { get; set; }
+        /// <summary>Absent in files written before stall analysis existed, and when the run did not look for stalls.</summary>
+        public JsonStallsReader.StallsDto? Stalls { get; set; }
     }
 
     private sealed class SourceDto

@@ -29,6 +29,8 @@ public static class JsonResultWriter
         Flows(w, r.Flows);
         Findings(w, r.Findings);
         Problems(w, r.Problems);
+        // Optional and additive (no schema bump): absent when the run did not look for receive-path stalls.
+        if (r.Stalls is { } stalls) JsonStallsWriter.Write(w, stalls);
         w.WriteEndObject();
         w.Flush();
     }
@@ -225,25 +227,25 @@ public static class JsonResultWriter
     public static double? UnixSeconds(DateTimeOffset? t) => t is { } v ? (v - DateTimeOffset.UnixEpoch).Ticks / 1e7 : null;
 
     /// <summary>Utf8JsonWriter keeps everything in memory until flushed: push it out every 64 KB so the output streams.</summary>
-    private static void Drain(Utf8JsonWriter w)
+    internal static void Drain(Utf8JsonWriter w)
     {
         if (w.BytesPending > 1 << 16) w.Flush();
     }
 
-    private static void OptString(Utf8JsonWriter w, string name, string? value)
+    internal static void OptString(Utf8JsonWriter w, string name, string? value)
     {
         if (value is not null) w.WriteString(name, value);
     }
 
     /// <summary>Unix seconds with six decimals, written as a JSON number without going through decimal rounding twice.</summary>
-    private static void Time(Utf8JsonWriter w, string name, double? seconds)
+    internal static void Time(Utf8JsonWriter w, string name, double? seconds)
     {
         w.WritePropertyName(name);
         if (seconds is double s && double.IsFinite(s)) Raw(w, s, "F6");
         else w.WriteNullValue();
     }
 
-    private static void Micros(Utf8JsonWriter w, string name, double? micros)
+    internal static void Micros(Utf8JsonWriter w, string name, double? micros)
     {
         w.WritePropertyName(name);
         if (micros is double m && double.IsFinite(m)) Raw(w, m, "F3");
@@ -252,7 +254,7 @@ public static class JsonResultWriter
 
     private static void MicrosValue(Utf8JsonWriter w, double micros) => Raw(w, micros, "F3");
 
-    private static void Raw(Utf8JsonWriter w, double value, string format)
+    internal static void Raw(Utf8JsonWriter w, double value, string format)
     {
         Span<byte> buf = stackalloc byte[48];
         if (value.TryFormat(buf, out int n, format, CultureInfo.InvariantCulture)) w.WriteRawValue(buf[..n], skipInputValidation: true);
