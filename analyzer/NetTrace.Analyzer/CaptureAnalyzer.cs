@@ -30,6 +30,7 @@ public static class CaptureAnalyzer
             Flows = acc.Flows,
             Findings = findings,
             Problems = acc.Problems,
+            Stalls = acc.MergedStalls(),
         };
     }
 

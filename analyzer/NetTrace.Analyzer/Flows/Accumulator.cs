@@ -13,6 +13,22 @@ internal sealed class Accumulator
     public readonly SegmentedList<FlowStats> Flows = new();
     public readonly List<Finding> Findings = [];
     public readonly List<InputProblem> Problems = [];
+    public readonly List<StallAnalysis> Stalls = [];
+
+    /// <summary>One stall analysis for the run: the inputs' lists joined (null when no input looked for stalls).</summary>
+    public StallAnalysis? MergedStalls() => Stalls.Count switch
+    {
+        0 => null,
+        1 => Stalls[0],
+        _ => new StallAnalysis
+        {
+            Stalls = Stalls.SelectMany(s => s.Stalls).OrderBy(w => w.Start).ToList(),
+            Queues = Stalls.SelectMany(s => s.Queues).ToList(),
+            CpuDelay = Stalls.SelectMany(s => s.CpuDelay).ToList(),
+            Timeline = Stalls.SelectMany(s => s.Timeline).OrderBy(p => p.Time).ToList(),
+            Rss = Stalls.Select(s => s.Rss).FirstOrDefault(r => r != null),
+        },
+    };
 
     public void Add(CaptureSummary s)
     {

@@ -48,6 +48,8 @@ public sealed class AnalysisSink
     public void AddFlow(FlowStats f) => _acc.Flows.Add(f);
     public void AddFinding(Finding f) => _acc.Findings.Add(f);
     public void AddProblem(InputProblem p) => _acc.Problems.Add(p);
+    /// <summary>Receive-path stalls one input found (several inputs' analyses are merged into the result).</summary>
+    public void AddStalls(StallAnalysis s) => _acc.Stalls.Add(s);
     /// <summary>Counts a recording knows without packets (added to the summary).</summary>
     public void AddCounts(CaptureSummary s) => _acc.Add(s);
 
