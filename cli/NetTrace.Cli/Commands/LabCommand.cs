@@ -14,8 +14,10 @@ public static class LabCommand
             "all removed when it ends, also on failure or Ctrl-C). Traffic never leaves those namespaces.\n\n" +
             "Examples:\n" +
             "  nettrace lab snat-race\n" +
-            "  nettrace lab snat-race --random-fully");
+            "  nettrace lab snat-race --random-fully\n" +
+            "  nettrace lab softirq-stall --trace");
         lab.Subcommands.Add(CreateSnatRace());
+        lab.Subcommands.Add(LabSoftirqStallCommand.Create());
         return lab;
     }
 

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using NetTrace.Lab.Netns;
+using NetTrace.Lab.SnatRace;
+
+namespace NetTrace.Lab.SoftirqStall;
+
+/// <summary>
+/// Runs the softirq-stall lab end to end: build the namespaces (leftovers of killed runs go first), steer received
+/// packets with RPS, load the route table, start the service, captures and live tracing, probe for a baseline,
+/// cause the stalls on the stall CPU while probing, then tear everything down — on success, failure and
+/// cancellation alike (signals are covered by <see cref="LabCleanup"/>).
+/// </summary>
+public static class SoftirqStallLab
+{
+    public static async Task<SoftirqStallResult> RunAsync(SoftirqStallOptions o, TextWriter progress, CancellationToken ct)
+    {
+        o.Validate();
+        var allowed = CpuAffinity.Allowed();
+        if (!allowed.Contains(o.StallCpu) || !allowed.Contains(o.SenderCpu))
+            throw new LabException($"this process may only run on CPUs {string.Join(',', allowed)}; the lab needs {o.SenderCpu} and {o.StallCpu}");
+        var sw = Stopwatch.StartNew();
+        await using var lab = new NetnsLab("sirq");
+        progress.WriteLine($"building lab: client -> server over two veth pairs; RPS steers the stalled path to CPU {o.StallCpu}, the control path to CPU {o.SenderCpu}");
+        var topo = await SoftirqStallTopology.BuildAsync(lab, o, progress, ct);
+        if (o.AfterSetup != null) await o.AfterSetup(topo);
+        var captures = new List<TcpdumpCapture>();
+        LiveStallTrace? live = null;
+        try
+        {
+            using var server = new ProbeServer(topo, o.ServerPort);
+            if (o.CaptureDir != null)
+            {
+                Directory.CreateDirectory(o.CaptureDir);
+                var filter = $"icmp or tcp port {o.ServerPort}";
+                captures.Add(TcpdumpCapture.Start(topo.Client.Name, topo.Stalled.A.Device, Path.GetFullPath(Path.Combine(o.CaptureDir, "client.pcap")), filter));
+                captures.Add(TcpdumpCapture.Start(topo.Client.Name, topo.Control.A.Device, Path.GetFullPath(Path.Combine(o.CaptureDir, "client-control.pcap")), filter));
+            }
+            if (o.Trace)
+            {
+                live = new LiveStallTrace(o.TraceThresholdMs);
+                progress.WriteLine($"live NET_RX softirq tracing on every CPU ({live.Attach}), threshold {o.TraceThresholdMs} ms");
+            }
+            var setup = sw.Elapsed;
+            progress.WriteLine($"probing every {o.IntervalMs} ms (ICMP + TCP on both paths); {o.Stalls} stalls " +
+                               $"({(o.Mechanism == StallMechanism.Mtu ? "MTU change" : "agent reading /proc/net/ipv6_route")} over {topo.RoutesLoaded:N0} routes) " +
+                               $"on CPU {o.StallCpu} every {o.GapMs} ms after a {o.BaselineMs} ms baseline");
+            long origin = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 20;
+            var prober = new Prober(o, topo);
+            var probing = Task.Factory.StartNew(() => prober.Run(origin, ct), TaskCreationOptions.LongRunning);
+            IReadOnlyList<StallSample> stalls;
+            try
+            {
+                stalls = new StallDriver(o, topo).Run(origin, ct);
+            }
+            finally
+            {
+                // The prober ends on its own at the planned time (or on cancellation); never leave it running.
+                await probing.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            var probes = await probing;
+            ct.ThrowIfCancellationRequested();
+
+            LiveStallMatch? match = null;
+            if (live != null)
+            {
+                var (delays, lost) = live.Stop();
+                match = LiveStallMatch.Build(live.Attach, delays, lost, stalls, o.StallCpu);
+            }
+            if (captures.Count > 0) await Task.Delay(200, CancellationToken.None);
+            var files = new List<CaptureFile>();
+            foreach (var (c, role) in captures.Zip(new[] { "client (stalled path)", "client (control path)" }))
+            {
+                c.Stop();
+                files.Add(new CaptureFile(role, c.File, c.Interface, c.Captured, c.KernelDrops));
+            }
+            return new SoftirqStallResult
+            {
+                Options = o, Namespaces = [topo.Client.Name, topo.Server.Name], RoutesLoaded = topo.RoutesLoaded,
+                StallDevice = topo.StallDevice, Stalls = stalls, Probes = probes,
+                Statistics = ProbeStatistics.Compute(probes, stalls), Captures = files, Live = match,
+                Elapsed = sw.Elapsed, SetupTime = setup,
+            };
+        }
+        finally
+        {
+            live?.Dispose();
+            foreach (var c in captures) c.Dispose();
+        }
+    }
+}
