@@ -2,7 +2,8 @@ namespace NetTrace.Cli.Commands;
 
 public enum DoctorStatus { Ok, Warn, Fail, Skipped }
 
-/// <summary>One node check: what was found, what it means, and what to do about it.</summary>
+/// <summary>One node check: what was found, what it means, and what to do about it.
+/// Data, when set, carries the measured values for --json (the Details lines are their text form).</summary>
 public sealed record DoctorCheck(
     string Id,
     DoctorStatus Status,
@@ -10,4 +11,5 @@ public sealed record DoctorCheck(
     string Summary,
     string Meaning,
     string Action,
-    IReadOnlyList<string> Details);
+    IReadOnlyList<string> Details,
+    object? Data = null);

@@ -4,7 +4,9 @@ using NetTrace.Tracer.Conntrack;
 
 namespace NetTrace.Cli.Commands;
 
-public sealed record DoctorOptions(bool Json, string? Netns, TimeSpan? Sample = null);
+/// <param name="SoftnetInterval">How long to watch softnet_stat for drops and squeezes happening now; null = 1 s,
+/// zero = totals only.</param>
+public sealed record DoctorOptions(bool Json, string? Netns, TimeSpan? Sample = null, TimeSpan? SoftnetInterval = null);
 
 public sealed class DoctorHandler(DoctorOptions options, TextWriter stdout, TextWriter stderr)
 {
@@ -21,6 +23,7 @@ public sealed class DoctorHandler(DoctorOptions options, TextWriter stdout, Text
             }
         }
         var checks = RunChecks(nsPath).ToList();
+        checks.AddRange(RunNodeChecks(nsPath, options.SoftnetInterval ?? TimeSpan.FromSeconds(1), CancellationToken.None));
         if (options.Sample is { } window && window > TimeSpan.Zero
             && DoctorConntrackCheck.Sample(nsPath, window, CancellationToken.None) is { } rate)
             checks.Add(rate);
@@ -34,6 +37,14 @@ public sealed class DoctorHandler(DoctorOptions options, TextWriter stdout, Text
         var tools = new DoctorTools(netnsPath);
         return [DoctorNatCheck.Run(tools), .. DoctorConntrackCheck.Run(netnsPath)];
     }
+
+    /// <summary>Story 1's checks: what can hold a CPU's NET_RX softirq off and where receive work runs. Cgroups and
+    /// softnet_stat are node-wide; the /proc/net tables and the devices are those of the chosen namespace.</summary>
+    public static IReadOnlyList<DoctorCheck> RunNodeChecks(string? netnsPath, TimeSpan softnetInterval, CancellationToken ct) =>
+    [
+        DoctorSlowReadsCheck.Run(netnsPath), DoctorDyingMemcgCheck.Run(),
+        DoctorSoftnetCheck.Run(softnetInterval, ct), DoctorRpsIrqCheck.Run(netnsPath),
+    ];
 
     private void WriteText(string? ns, IReadOnlyList<DoctorCheck> checks)
     {
