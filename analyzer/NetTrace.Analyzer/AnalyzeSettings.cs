@@ -23,6 +23,8 @@ public sealed record AnalyzeSettings
     /// lifetime plus the timeouts above); a flow finishing into a chunk already on disk costs a write of its own, so
     /// the window covers the usual lag: 64K flows, ~16 MB.</summary>
     internal int ResidentResultChunks { get; init; } = 64;
+    /// <summary>RX-queue / softirq stall detection from handshakes and echoes, with the RSS settings that map flows to queues.</summary>
+    public Stalls.StallOptions Stalls { get; init; } = NetTrace.Analyzer.Stalls.StallOptions.Default;
 
     public static AnalyzeSettings Default { get; } = new();
 }

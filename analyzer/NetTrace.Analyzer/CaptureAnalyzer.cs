@@ -21,6 +21,11 @@ public static class CaptureAnalyzer
         }
         var findings = FindingsBuilder.Build(acc.Handshakes, acc.IcmpEchoes, acc.Problems, acc.Sources, settings);
         findings.AddRange(acc.Findings);
+        if (DetectStalls(acc, settings) is { } stalls)
+        {
+            acc.Stalls.Add(stalls.Analysis);
+            if (stalls.Finding is { } stallFinding) findings.Add(stallFinding);
+        }
         return new AnalysisResult
         {
             Sources = acc.Sources,
@@ -32,6 +37,14 @@ public static class CaptureAnalyzer
             Problems = acc.Problems,
             Stalls = acc.MergedStalls(),
         };
+    }
+
+    /// <summary>RX-queue stalls from the handshakes and echoes (after flow analysis: the per-packet path is untouched).</summary>
+    private static Stalls.StallDetector.Result? DetectStalls(Accumulator acc, AnalyzeSettings settings)
+    {
+        double trust = acc.Sources.Any(s => !s.Complete) ? 0.6
+            : acc.Problems.Any(p => p.Severity != ProblemSeverity.Info) ? 0.8 : 1.0;
+        return Stalls.StallDetector.Detect(acc.Handshakes, acc.IcmpEchoes, settings.Stalls, trust);
     }
 
     private static void AnalyzeOne(string path, int index, int count, Accumulator acc, AnalyzeSettings settings,
