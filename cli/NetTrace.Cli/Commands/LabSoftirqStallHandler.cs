@@ -81,7 +81,9 @@ public sealed class LabSoftirqStallHandler(LabSoftirqStallOptions options, TextW
             stdout.WriteLine($"  live eBPF NET_RX tracing ({live.Attach}): {live.Found} of {r.Stalls.Count} stalls seen, {live.LostEvents} events lost");
             foreach (var v in live.Stalls)
                 stdout.WriteLine(v.LiveDelayMs is { } ld
-                    ? $"    stall {v.Stall}: lab {Ms(v.LabDurationMs)} ms, live raise->entry {Ms(ld)} ms on CPU {v.Cpu}; held by {v.HeldBy}, ran in {v.RanIn}"
+                    ? $"    stall {v.Stall}: lab {Ms(v.LabDurationMs)} ms, live raise->entry {Ms(ld)} ms on CPU {v.Cpu}" +
+                      (v.Events > 1 ? $" (longest of {v.Events} delays, {Ms(v.TotalDelayMs)} ms in all)" : "") +
+                      $"; held by {v.HeldBy}, ran in {v.RanIn}"
                     : $"    stall {v.Stall}: lab {Ms(v.LabDurationMs)} ms, not seen live");
             stdout.WriteLine($"    other NET_RX delays: {live.DelaysOnStallCpuOutsideStalls} on CPU {o.StallCpu} outside the stalls, {live.DelaysOnOtherCpus} on other CPUs (max {Ms(live.MaxDelayOnOtherCpusMs)} ms)");
         }

@@ -2,8 +2,11 @@ namespace NetTrace.Lab.SoftirqStall;
 
 /// <summary>One lab stall (its CPU time, see <see cref="StallSample"/>) and what the live tracing saw of it on the stall CPU.</summary>
 /// <param name="LiveDelayMs">the longest NET_RX raise→entry wait inside the stall; null = not seen</param>
+/// <param name="Events">NET_RX delays inside the stall: one for an MTU change (one BH-off walk), several for an agent
+/// read (the seq_file drops and retakes the lock between buffer fills, each time re-walking the table)</param>
+/// <param name="TotalDelayMs">their sum: how long NET_RX waited in all during the call</param>
 public sealed record LiveStallView(int Stall, double LabDurationMs, double? LiveDelayMs, int? Cpu, string? HeldBy, string? RanIn,
-    int Events);
+    int Events, double TotalDelayMs);
 
 /// <summary>
 /// The live trace matched against the lab's own measurement. A live delay belongs to a lab stall when its raise→entry
@@ -37,7 +40,7 @@ public sealed record LiveStallMatch(
             views.Add(new LiveStallView(s.Index, s.CpuMs, longest?.DelayMs, longest?.Cpu,
                 longest == null ? null : $"{longest.RaisedBy} (pid {longest.RaisedByPid})",
                 longest == null ? null : longest.InKsoftirqd ? longest.RanIn : $"softirq on {longest.RanIn} (pid {longest.RanInPid})",
-                mine.Count));
+                mine.Count, mine.Sum(d => d.DelayMs)));
         }
         var rest = delays.Where(d => !used.Contains(d)).ToList();
         var others = rest.Where(d => d.Cpu != stallCpu).ToList();

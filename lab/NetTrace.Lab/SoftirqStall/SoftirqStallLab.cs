@@ -76,7 +76,9 @@ public static class SoftirqStallLab
             return new SoftirqStallResult
             {
                 Options = o, Namespaces = [topo.Client.Name, topo.Server.Name], RoutesLoaded = topo.RoutesLoaded,
-                StallDevice = topo.StallDevice, Stalls = stalls, Probes = probes,
+                StallDevice = topo.StallDevice,
+                Devices = [topo.Stalled.A.Device, topo.Stalled.B.Device, topo.Control.A.Device, topo.Control.B.Device, topo.StallDevice, topo.StallDevice + "p"],
+                Stalls = stalls, Probes = probes,
                 Statistics = ProbeStatistics.Compute(probes, stalls), Captures = files, Live = match,
                 Elapsed = sw.Elapsed, SetupTime = setup,
             };

@@ -9,6 +9,8 @@ public sealed record SoftirqStallResult
     public required IReadOnlyList<string> Namespaces { get; init; }
     public required int RoutesLoaded { get; init; }
     public required string StallDevice { get; init; }
+    /// <summary>Every interface the lab made (all inside its namespaces, gone with them).</summary>
+    public required IReadOnlyList<string> Devices { get; init; }
     public required IReadOnlyList<StallSample> Stalls { get; init; }
     public required IReadOnlyList<ProbeSample> Probes { get; init; }
     public required ProbeStatistics Statistics { get; init; }

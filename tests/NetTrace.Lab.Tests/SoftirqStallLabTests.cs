@@ -1,0 +1,147 @@
+using NetTrace.Lab.SoftirqStall;
+using NetTrace.TestSupport;
+using Xunit;
+
+namespace NetTrace.Lab.Tests;
+
+/// <summary>
+/// The softirq-stall lab on real namespaces, RPS and a real kernel route walk. In the lab collection so no other lab
+/// runs on the same two CPUs at the same time (it would add its own latency to the probes).
+/// </summary>
+[Collection("snat-race-lab")]
+public class SoftirqStallLabTests
+{
+    internal static async Task<SoftirqStallResult> Run(SoftirqStallOptions o)
+    {
+        Privileged.Require("root (network namespaces, RPS, eBPF)");
+        Privileged.RequireTool("ip");
+        var r = await SoftirqStallLab.RunAsync(o, TextWriter.Null, TestContext.Current.CancellationToken);
+        AssertNothingLeft(r);
+        return r;
+    }
+
+    internal static void AssertNothingLeft(SoftirqStallResult r)
+    {
+        var netns = SoftirqStallLeftovers.Namespaces();
+        Assert.All(r.Namespaces, n => Assert.DoesNotContain(n, netns));
+        var links = SoftirqStallLeftovers.RootLinks();
+        Assert.All(r.Devices, d => Assert.DoesNotContain(d, links));
+    }
+
+    [Fact]
+    public async Task Mtu_changes_stall_only_the_steered_cpu_and_live_tracing_finds_each_stall_with_its_task()
+    {
+        var o = new SoftirqStallOptions(Stalls: 3, Routes: 150_000, GapMs: 700) { Trace = true, BaselineMs = 700, TailMs = 300 };
+        var r = await Run(o);
+        var s = r.Statistics;
+
+        // The lab caused what it planned, on the CPU it planned, and measured each stall.
+        Assert.Equal(150_000, r.RoutesLoaded);
+        Assert.Equal(3, r.Stalls.Count);
+        Assert.All(r.Stalls, x => Assert.Equal(1, x.Cpu));
+        Assert.All(r.Stalls, x => Assert.Equal(StallDriver.MtuTaskName, x.Task));
+        // ~0.2-0.5 ms per 1,000 routes measured here: 150k routes hold BH off for tens of ms, far above the baseline.
+        Assert.All(r.Stalls, x => Assert.InRange(x.CpuMs, 10, 500));
+        Assert.True(s.BaselineP99Ms < 5, $"baseline p99 {s.BaselineP99Ms} ms");
+        Assert.Equal(0, s.Lost);
+
+        // Every stall delays both ICMP and TCP on the steered path, by about the stall's length; the control path's
+        // flows (another CPU) are not delayed.
+        foreach (var (st, im) in r.Stalls.Zip(s.PerStall))
+        {
+            Assert.True(im.StalledIcmpDelayed >= 2, $"stall {st.Index}: {im.StalledIcmpDelayed} ICMP delayed");
+            Assert.True(im.StalledTcpDelayed >= 2, $"stall {st.Index}: {im.StalledTcpDelayed} TCP delayed");
+            Assert.InRange(im.StalledMaxLatencyMs, 0.5 * st.CpuMs, st.DurationMs + 5);
+            Assert.True(im.ControlMaxLatencyMs < 0.25 * im.StalledMaxLatencyMs,
+                $"stall {st.Index}: control path max {im.ControlMaxLatencyMs} ms vs stalled {im.StalledMaxLatencyMs} ms");
+            // The backlog comes back as one burst: most delayed replies within 1 ms of the first.
+            Assert.True(im.BurstReplies >= (im.StalledIcmpDelayed + im.StalledTcpDelayed) / 2, $"stall {st.Index}: burst {im.BurstReplies}");
+        }
+        Assert.True(s.ControlIcmpDelayed + s.ControlTcpDelayed <= (s.StalledIcmpDelayed + s.StalledTcpDelayed) / 10,
+            $"control delayed {s.ControlIcmpDelayed}+{s.ControlTcpDelayed}, stalled {s.StalledIcmpDelayed}+{s.StalledTcpDelayed}");
+
+        // Done-when 1: found live, right CPU, the task that caused it, and the same count and lengths.
+        var live = r.Live!;
+        Assert.Equal(0UL, live.LostEvents);
+        Assert.Equal(r.Stalls.Count, live.Found);
+        // Outside the stalls NET_RX is rarely late past the 2 ms threshold (this VM has tick gaps of its own), and
+        // never as late as a stall.
+        Assert.True(live.DelaysOnStallCpuOutsideStalls <= 3, $"{live.DelaysOnStallCpuOutsideStalls} delays on CPU 1 outside the stalls");
+        foreach (var v in live.Stalls)
+        {
+            var lab = r.Stalls[v.Stall];
+            Assert.Equal(1, v.Cpu);
+            Assert.Equal($"{StallDriver.MtuTaskName} (pid {Environment.ProcessId})", v.HeldBy);
+            Assert.Equal($"softirq on {StallDriver.MtuTaskName} (pid {Environment.ProcessId})", v.RanIn);
+            Assert.Equal(1, v.Events);      // one walk, one held-off NET_RX
+            // Tolerance: the live delay starts at the first packet that arrives after BH went off (up to one probe
+            // interval after the call began) and the lab's CPU time also covers the call's short non-walk parts, so
+            // live ≤ lab; clock reads and VM steal add a little either way: ±10% and 2 ms.
+            Assert.InRange(v.LiveDelayMs!.Value, 0.9 * lab.CpuMs - o.IntervalMs - 2, 1.1 * lab.CpuMs + 2);
+        }
+    }
+
+    [Fact]
+    public async Task Agent_reading_ipv6_route_stalls_the_steered_cpu()
+    {
+        var r = await Run(new SoftirqStallOptions(Stalls: 2, Routes: 100_000, Mechanism: StallMechanism.Agent, GapMs: 600)
+            { BaselineMs = 600, TailMs = 300 });
+        Assert.Equal(2, r.Stalls.Count);
+        Assert.All(r.Stalls, x => Assert.Equal(StallDriver.AgentTaskName, x.Task));
+        Assert.All(r.Stalls, x => Assert.Equal(1, x.Cpu));
+        var s = r.Statistics;
+        Assert.All(s.PerStall, im => Assert.True(im.StalledIcmpDelayed > 0 && im.StalledTcpDelayed > 0, $"{im}"));
+        Assert.All(s.PerStall, im => Assert.True(im.StalledMaxLatencyMs > 5, $"{im}"));
+        Assert.True(s.ControlMaxExtraMs < s.StalledMaxExtraMs / 4, $"control {s.ControlMaxExtraMs} ms vs stalled {s.StalledMaxExtraMs} ms");
+    }
+
+    [Fact]
+    public async Task A_failure_after_setup_removes_the_namespaces()
+    {
+        Privileged.Require("root (network namespaces)");
+        string[] made = [];
+        var o = new SoftirqStallOptions(Stalls: 1, Routes: 1000)
+        {
+            AfterSetup = t =>
+            {
+                made = [t.Client.Name, t.Server.Name];
+                Assert.True(t.Client.Exists && t.Server.Exists);
+                throw new InvalidOperationException("injected failure");
+            },
+        };
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => SoftirqStallLab.RunAsync(o, TextWriter.Null, TestContext.Current.CancellationToken));
+        Assert.Equal("injected failure", e.Message);
+        Assert.Equal(2, made.Length);
+        var netns = SoftirqStallLeftovers.Namespaces();
+        Assert.All(made, n => Assert.DoesNotContain(n, netns));
+    }
+
+    [Fact]
+    public async Task Cancellation_while_probing_removes_the_namespaces()
+    {
+        Privileged.Require("root (network namespaces)");
+        string[] made = [];
+        using var cts = new CancellationTokenSource();
+        var o = new SoftirqStallOptions(Stalls: 10, Routes: 1000)
+        {
+            AfterSetup = t => { made = [t.Client.Name, t.Server.Name]; cts.CancelAfter(700); return Task.CompletedTask; },
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SoftirqStallLab.RunAsync(o, TextWriter.Null, cts.Token));
+        var netns = SoftirqStallLeftovers.Namespaces();
+        Assert.Equal(2, made.Length);
+        Assert.All(made, n => Assert.DoesNotContain(n, netns));
+    }
+}
+
+internal static class SoftirqStallLeftovers
+{
+    public static IReadOnlyList<string> Namespaces() =>
+        NetTrace.Lab.Netns.CommandRunner.Run("ip", ["netns", "list"]).Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', 2)[0]).ToList();
+
+    /// <summary>Interface names in the root namespace.</summary>
+    public static IReadOnlyList<string> RootLinks() =>
+        NetTrace.Lab.Netns.CommandRunner.Run("ip", ["-o", "link", "show"]).Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(':', 3)[1].Trim().Split('@')[0]).ToList();
+}
