@@ -25,12 +25,13 @@ public class DoctorNodeVerdictTests
     {
         var c = DoctorSlowReadsCheck.Evaluate(new(
             [Memcg(T("/sys/fs/cgroup/memory/memory.stat", 0.03), T("/sys/fs/cgroup/memory/kubepods/memory.stat", 0.02))],
-            ProcNet(121)), []);
+            ProcNet(121), new Dictionary<string, long> { ["tcp_ehash_entries"] = 262144 }), []);
         Assert.Equal(DoctorStatus.Fail, c.Status);
         Assert.Equal("1 of 6 files have a read() of 10 ms or more; slowest 121 ms (/proc/net/ipv6_route)", c.Summary);
         Assert.Contains(c.Details, d => d.StartsWith("/proc/net/ipv6_route: 400,000 routes, 56.8 MiB: median 108.9 ms, max 121 ms"));
         Assert.Contains(c.Details, d => d == "/proc/net/udp6: could not be read: permission denied (run as root)");
-        Assert.Contains(c.Details, d => d.StartsWith("memory.stat, cgroup v1 at /sys/fs/cgroup/memory: 2 cgroups timed (of 2 found from /sys/fs/cgroup/memory/kubepods and the root"));
+        Assert.Contains(c.Details, d => d.StartsWith("/proc/net/tcp: 12 sockets (walks 262,144 hash buckets, net.ipv4.tcp_ehash_entries), 1000 B:"));
+        Assert.Contains(c.Details, d => d.StartsWith("memory.stat, cgroup v1 at /sys/fs/cgroup/memory: 2 of 2 cgroups timed (from /sys/fs/cgroup/memory/kubepods and the root; 3 reads each)"));
         Assert.Contains("cadvisor", c.Meaning);
         Assert.Contains("bottom halves disabled", c.Meaning);
     }

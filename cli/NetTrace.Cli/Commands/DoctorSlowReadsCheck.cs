@@ -19,7 +19,8 @@ public static class DoctorSlowReadsCheck
     public static readonly TimeSpan MemoryStatBudget = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan ProcNetFileBudget = TimeSpan.FromSeconds(0.5);
 
-    public sealed record Result(IReadOnlyList<MemoryStatSample> MemoryStat, IReadOnlyList<FileReadTiming> ProcNet);
+    public sealed record Result(IReadOnlyList<MemoryStatSample> MemoryStat, IReadOnlyList<FileReadTiming> ProcNet,
+        IReadOnlyDictionary<string, long>? HashSizes = null);
 
     public static DoctorCheck Run(string? netnsPath)
     {
@@ -33,9 +34,14 @@ public static class DoctorSlowReadsCheck
             samples.Add(MemcgSurvey.SampleMemoryStat(h, Repeats, MaxCgroups, MemoryStatBudget / hierarchies.Count));
 
         IReadOnlyList<FileReadTiming> procNet = [];
-        try { procNet = ProcNetTables.Time(netnsPath, Repeats, ProcNetFileBudget); }
+        IReadOnlyDictionary<string, long>? hashes = null;
+        try
+        {
+            procNet = ProcNetTables.Time(netnsPath, Repeats, ProcNetFileBudget);
+            hashes = ProcNetTables.HashSizes(netnsPath);
+        }
         catch (NetnsException e) { notes.Add($"/proc/net tables not timed: {e.Message}"); }
-        return Evaluate(new Result(samples, procNet), notes);
+        return Evaluate(new Result(samples, procNet, hashes), notes);
     }
 
     public static DoctorCheck Evaluate(Result r, IReadOnlyList<string> notes)
@@ -45,10 +51,10 @@ public static class DoctorSlowReadsCheck
         foreach (var s in r.MemoryStat)
         {
             var ok = s.Files.Where(f => f.Ok).ToList();
-            string from = s.StartedAt == s.Hierarchy.MountPoint ? "the root (no kubepods cgroup)" : $"{s.StartedAt} and the root";
-            details.Add($"memory.stat, cgroup v{s.Hierarchy.Version} at {s.Hierarchy.MountPoint}: {ok.Count} cgroups timed" +
-                        $" (of {s.CgroupsSeen}{(s.WalkComplete ? "" : "+")} found from {from}; {Repeats} reads each" +
-                        $"{(s.BudgetHit ? $", stopped at the {MemoryStatBudget.TotalSeconds:0.#} s budget" : "")})" +
+            string from = s.StartedAt == s.Hierarchy.MountPoint ? "from the root, no kubepods cgroup" : $"from {s.StartedAt} and the root";
+            details.Add($"memory.stat, cgroup v{s.Hierarchy.Version} at {s.Hierarchy.MountPoint}: {ok.Count} of {s.CgroupsSeen}" +
+                        $"{(s.WalkComplete ? "" : "+")} cgroups timed ({from}; {Repeats} reads each" +
+                        $"{(s.BudgetHit ? $"; stopped at the {MemoryStatBudget.TotalSeconds:0.#} s budget" : "")})" +
                         (ok.Count == 0 ? "" : $": median {Ms(Median(ok.Select(f => f.MedianMs)))}, slowest read() {Ms(ok.Max(f => f.LongestCallMs))}" +
                                               $", {Bytes((long)ok.Average(f => f.Bytes))} per file"));
             foreach (var f in ok.OrderByDescending(f => f.LongestCallMs).Take(3))
@@ -60,16 +66,21 @@ public static class DoctorSlowReadsCheck
         foreach (var f in r.ProcNet)
         {
             if (!f.Ok) { details.Add($"{f.Path}: could not be read: {f.Error}"); continue; }
-            string what = f.Path.EndsWith("route", StringComparison.Ordinal) ? "routes" : "sockets";
-            details.Add($"{f.Path}: {f.Lines.ToString("N0", CultureInfo.InvariantCulture)} {what}, {Bytes(f.Bytes)}: {Line(f)}");
+            string what = (f.Path.EndsWith("route", StringComparison.Ordinal) ? "route" : "socket") + (f.Lines == 1 ? "" : "s");
+            string? hash = f.Path.StartsWith("/proc/net/tcp", StringComparison.Ordinal) ? "tcp_ehash_entries"
+                : f.Path.StartsWith("/proc/net/udp", StringComparison.Ordinal) ? "udp_hash_entries" : null;
+            string buckets = hash != null && r.HashSizes?.TryGetValue(hash, out var n) == true
+                ? $" (walks {n.ToString("N0", CultureInfo.InvariantCulture)} hash buckets, net.ipv4.{hash})" : "";
+            details.Add($"{f.Path}: {f.Lines.ToString("N0", CultureInfo.InvariantCulture)} {what}{buckets}, {Bytes(f.Bytes)}: {Line(f)}");
             timed.Add((f.Path, f));
         }
         details.AddRange(notes.Select(n => "note: " + n));
 
         const string meaning =
             "Reading these files runs kernel code that walks a table: every route (ipv6_route walks the whole IPv6 " +
-            "route tree with bottom halves disabled, again for each 4 KiB read), every socket (one hash bucket at a time " +
-            "under a BH-disabling lock), or a cgroup's memory statistics. While one read() runs, packets that arrived " +
+            "route tree with bottom halves disabled, again for each 4 KiB read), every socket hash bucket (empty ones too, " +
+            "so a big tcp_ehash is slow to read with few sockets; busy buckets under a BH-disabling lock), or a " +
+            "cgroup's memory statistics. While one read() runs, packets that arrived " +
             "on that CPU wait in its RX queue: NET_RX softirq cannot run there. An agent that reads them on a schedule " +
             "makes periodic latency spikes on one CPU at a time. Readers: kubelet's cadvisor (memory.stat of every " +
             "container cgroup, each housekeeping interval; /proc/<pid>/net/tcp*, udp* when its tcp/udp metrics are " +

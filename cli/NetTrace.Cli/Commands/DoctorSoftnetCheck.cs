@@ -37,7 +37,7 @@ public static class DoctorSoftnetCheck
             return new DoctorCheck(Id, DoctorStatus.Skipped, "Receive backlog drops and squeezes (softnet_stat)",
                 $"{SoftnetStat.Path} could not be read: {e.Message}", "Per-CPU receive drops cannot be judged.", "nothing to do", []);
         }
-        return Evaluate(new Result(after, delta, clock.Elapsed.TotalSeconds, ReadSysctls()));
+        return Evaluate(new Result(after, delta, delta == null ? 0 : clock.Elapsed.TotalSeconds, ReadSysctls()));
     }
 
     public static DoctorCheck Evaluate(Result r)

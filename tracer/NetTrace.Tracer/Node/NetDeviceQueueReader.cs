@@ -142,7 +142,8 @@ public sealed class NetDeviceQueueReader(string sysRoot, string procRoot)
             {
                 UnauthorizedAccessException => "permission denied (run as root)",
                 _ when !File.Exists(path) => "not present",
-                // e.g. xps_cpus answers ENOENT on a device with a single TX queue although the file is listed
+                // xps_cpus of a single-TX-queue device is listed but its read fails with ENOENT: no map to show
+                FileNotFoundException => "no value (the kernel answers ENOENT: no map for this queue, as on single-queue devices)",
                 _ => $"the kernel refused the read ({e.Message})",
             };
             return (null, $"{Path.GetFileName(path)}: {why}");

@@ -28,6 +28,7 @@ public sealed record NetDeviceQueues(
     IReadOnlyList<DeviceIrq> Irqs)
 {
     public bool IsVirtual => BusDevice == null;
+    [System.Text.Json.Serialization.JsonIgnore]   // a view of Irqs: not repeated in --json
     public IEnumerable<DeviceIrq> QueueIrqs => Irqs.Where(i => i.IsQueue);
     public bool HasRps => Rx.Any(q => q.Cpus is { Count: > 0 });
     public bool HasXps => Tx.Any(q => q.Cpus is { Count: > 0 });

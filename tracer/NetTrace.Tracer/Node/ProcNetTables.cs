@@ -22,4 +22,20 @@ public static class ProcNetTables
             var t = KernelFileTimer.Time($"/proc/thread-self/net/{f.Name}", repeats, perFileBudget, $"/proc/net/{f.Name}");
             return f.Header && t.Lines > 0 ? t with { Lines = t.Lines - 1 } : t;
         }).ToList());
+
+    /// <summary>Hash-table sizes of the namespace (6.1+ kernels): reading /proc/net/tcp* or udp* walks every bucket,
+    /// empty or not, so a big table is slow to read even with few sockets. Missing sysctls are left out.</summary>
+    public static IReadOnlyDictionary<string, long> HashSizes(string? netnsPath) =>
+        NetnsThread.Run(netnsPath, () =>
+        {
+            var d = new Dictionary<string, long>();
+            foreach (var name in new[] { "tcp_ehash_entries", "udp_hash_entries" })
+                try
+                {
+                    // /proc/sys/net follows the thread that opens it: this namespace's values. Negative = shared with init_net.
+                    if (long.TryParse(File.ReadAllText($"/proc/sys/net/ipv4/{name}").Trim(), out var v)) d[name] = Math.Abs(v);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            return d;
+        });
 }
