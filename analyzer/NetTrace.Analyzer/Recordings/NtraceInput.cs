@@ -44,6 +44,7 @@ public sealed class NtraceInput : IInputReader
         foreach (var f in output.Findings) sink.AddFinding(f);
         foreach (var p in output.Problems) sink.AddProblem(p);
         sink.AddCounts(output.Counts);
+        if (output.Stalls != null) sink.AddStalls(output.Stalls);
 
         var complete = !cancelled && stop is { Complete: true };
         if (cancelled)

@@ -14,20 +14,21 @@ public sealed record RecordingOutput(
     CaptureSummary Counts,
     DateTimeOffset? FirstTime,
     DateTimeOffset? LastTime,
-    IReadOnlyList<string> Comments);
+    IReadOnlyList<string> Comments,
+    StallAnalysis? Stalls = null);
 
 /// <summary>
 /// Turns a recording's event stream into analysis observations. Pure (no I/O) so the mapping is unit-tested
 /// without files. Drops and softirq stalls have no packet-level equivalent, so they become findings directly.
 /// </summary>
-public sealed class RecordingAnalysis(string path)
+public sealed class RecordingAnalysis(string path, LiveStallOptions? stallOptions = null)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private readonly List<Handshake> _handshakes = [];
     private readonly List<IcmpEcho> _echoes = [];
     private readonly Dictionary<(string, string), FlowAcc> _flows = [];
     private readonly List<DropEvent> _drops = [];
-    private readonly List<SoftirqStallEvent> _stalls = [];
+    private readonly LiveStallDetector _stalls = new(stallOptions);
     private readonly Dictionary<(uint Cpu, SoftirqMetric Metric), SoftirqHistogram> _histograms = [];
     private readonly List<string> _comments = [];
     private readonly List<InputProblem> _problems = [];
@@ -59,11 +60,19 @@ public sealed class RecordingAnalysis(string path)
                 Seen(e.Drop.Origin?.TimeUnixNs ?? 0);
                 break;
             case TraceEvent.KindOneofCase.SoftirqStall:
-                _stalls.Add(e.SoftirqStall);
+                _stalls.Add(e);
                 Seen(e.SoftirqStall.Origin?.TimeUnixNs ?? 0);
+                break;
+            case TraceEvent.KindOneofCase.RxLatency:
+                _stalls.Add(e);
+                Seen(e.RxLatency.Origin?.TimeUnixNs ?? 0);
+                break;
+            case TraceEvent.KindOneofCase.CpuGap or TraceEvent.KindOneofCase.CpuGapWatch or TraceEvent.KindOneofCase.RxLatencyHistogram:
+                _stalls.Add(e);
                 break;
             case TraceEvent.KindOneofCase.SoftirqHistogram:
                 AddHistogram(e.SoftirqHistogram);
+                _stalls.Add(e);
                 break;
             case TraceEvent.KindOneofCase.Lost:
                 _lastLost = e.Lost;
@@ -179,7 +188,13 @@ public sealed class RecordingAnalysis(string path)
         var findings = new List<Finding>();
         var trust = LostTotal() > 0 ? 0.7 : 1.0;
         if (_drops.Count > 0) findings.Add(DropFinding(trust));
-        if (_stalls.Count > 0) findings.Add(StallFinding(trust));
+        StallAnalysis? stalls = null;
+        if (_stalls.HasData)
+        {
+            var (analysis, stallFindings) = _stalls.Finish(trust);
+            stalls = analysis;
+            findings.AddRange(stallFindings);
+        }
 
         if (_header == null)
             _problems.Add(new InputProblem(path, ProblemSeverity.Warning, "the recording has no session header (first record)"));
@@ -210,7 +225,8 @@ public sealed class RecordingAnalysis(string path)
             },
             _first == ulong.MaxValue ? null : FromNs(_first),
             _last == 0 ? null : FromNs(_last),
-            _comments);
+            _comments,
+            stalls);
     }
 
     private ulong LostTotal() => _lastLost?.LostByProbe.Values.Aggregate(0UL, (a, b) => a + b) ?? 0;
@@ -252,31 +268,6 @@ public sealed class RecordingAnalysis(string path)
         if (s.Length == 0) return $"0x{d.Location:x}";
         var plus = s.IndexOf('+');
         return plus > 0 ? s[..plus] : s;
-    }
-
-    private Finding StallFinding(double trust)
-    {
-        var byCpu = _stalls.GroupBy(s => s.Origin?.Cpu ?? 0).OrderByDescending(g => g.Max(s => s.RaiseToEntryNs)).ToList();
-        var worst = _stalls.MaxBy(s => Math.Max(s.RaiseToEntryNs, s.RunNs))!;
-        var evidence = byCpu.Select(g => new Evidence($"cpu{g.Key}",
-            $"{g.Count()} stall(s), max raise→entry {g.Max(s => s.RaiseToEntryNs) / 1e6:0.000} ms, max run {g.Max(s => s.RunNs) / 1e6:0.000} ms")).ToList();
-        evidence.AddRange(_stalls.GroupBy(s => s.Origin?.Comm ?? "?").OrderByDescending(g => g.Count()).Take(3)
-            .Select(g => new Evidence($"task on the CPU: {g.Key}", $"{g.Count()} stall(s)")));
-        var oneCpu = byCpu.Count == 1;
-        return new Finding
-        {
-            Kind = "softirq-stall",
-            Title = $"{_stalls.Count} softirq delay(s) above threshold; worst {Math.Max(worst.RaiseToEntryNs, worst.RunNs) / 1e6:0.0} ms on cpu{worst.Origin?.Cpu}" +
-                    (oneCpu ? " (one CPU only)" : ""),
-            Severity = worst.RaiseToEntryNs >= 10_000_000 ? Severity.High : Severity.Medium,
-            Confidence = Math.Round((oneCpu ? 0.85 : 0.6) * trust, 2),
-            WindowStart = _stalls.Min(s => s.Origin?.TimeUnixNs ?? 0) / 1e9,
-            WindowEnd = _stalls.Max(s => s.Origin?.TimeUnixNs ?? 0) / 1e9,
-            Affects = byCpu.Select(g => "cpu" + g.Key.ToString(Inv)).ToList(),
-            Evidence = evidence,
-            Remediation = "Packets on the affected CPU wait while bottom halves are disabled or the CPU is busy in the kernel. " +
-                          "Look at the named tasks (route table walks, /proc readers, RT hogs); spread RX queues/RPS away from that CPU.",
-        };
     }
 
     private static string Named(string endpoint, string? name) => name == null ? endpoint : $"{name} ({endpoint})";

@@ -28,6 +28,11 @@ public sealed class LayoutTests
         { "softirqs", "softirq_event", typeof(NetTrace.Tracer.Probes.Native.SoftirqEvent) },
         { "softirqs", "softirq_hist", typeof(SoftirqHist) },
         { "softirqs", "softirqs_config", typeof(SoftirqsConfig) },
+        { "rxlatency", "rxlat_event", typeof(RxlatEvent) },
+        { "rxlatency", "rxlat_hist", typeof(RxlatHist) },
+        { "rxlatency", "rxlatency_config", typeof(RxlatencyConfig) },
+        { "cpugaps", "cpugap_event", typeof(CpugapEvent) },
+        { "cpugaps", "cpugaps_config", typeof(CpugapsConfig) },
     };
 
     [Theory]

@@ -80,7 +80,7 @@ public sealed class ProbeCommandTests
         {
             Assert.True(p.GetProperty("usable").GetBoolean());
             foreach (var h in p.GetProperty("hooks").EnumerateArray())
-                Assert.Contains(h.GetProperty("chosen").GetProperty("kind").GetString(), new[] { "tp_btf", "raw_tracepoint" });
+                Assert.Contains(h.GetProperty("chosen").GetProperty("kind").GetString(), new[] { "tp_btf", "raw_tracepoint", "perf_event" });
         }
         Assert.Empty(BpfLinks.OwnLinkIds());
         Assert.Empty(BpfLinks.OwnProgramIds()); // the fentry test program was closed again

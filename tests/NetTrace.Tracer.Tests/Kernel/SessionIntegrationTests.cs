@@ -34,14 +34,16 @@ public sealed class SessionIntegrationTests
         HashSet<int> ours;
         try
         {
-            Assert.Equal(5, session.Plan.Count);
+            Assert.Equal(ProbeCatalog.All.Count, session.Plan.Count);
             Assert.Empty(session.Unavailable);
             ours = BpfLinks.OwnLinkIds();
-            Assert.Equal(session.Plan.Sum(p => p.ChosenAttachments.Count()), ours.Count);
+            // A perf-event attachment is one link per online CPU.
+            Assert.Equal(session.Plan.Sum(p => p.Hooks.Where(h => h.Chosen != null).Sum(h =>
+                h.Chosen!.Attachments.Count * (h.Chosen.Kind == AttachKind.PerfEvent ? OnlineCpus() : 1))), ours.Count);
             Assert.Subset(BpfLinks.SystemLinkIds(), ours); // the kernel lists every one of them
-            // This kernel has neither kprobes nor fentry: every choice is tp_btf, tracepoint or raw_tracepoint.
+            // This kernel has neither kprobes nor fentry: every choice is tp_btf, tracepoint or raw_tracepoint (cpu gaps: perf event).
             foreach (var h in session.Plan.SelectMany(p => p.Hooks).Where(h => h.Chosen != null))
-                Assert.Contains(h.Chosen!.Kind, new[] { AttachKind.TpBtf, AttachKind.Tracepoint, AttachKind.RawTracepoint });
+                Assert.Contains(h.Chosen!.Kind, new[] { AttachKind.TpBtf, AttachKind.Tracepoint, AttachKind.RawTracepoint, AttachKind.PerfEvent });
         }
         finally
         {
@@ -238,7 +240,7 @@ public sealed class SessionIntegrationTests
                 Ports = [(ushort)openPort, (ushort)closedPort],
             }, sink);
             foreach (var h in session.Plan.SelectMany(p => p.Hooks))
-                Assert.Contains(h.Chosen!.Kind, new[] { AttachKind.Tracepoint, AttachKind.RawTracepoint });
+                Assert.Contains(h.Chosen!.Kind, new[] { AttachKind.Tracepoint, AttachKind.RawTracepoint, AttachKind.PerfEvent });
             Assert.Equal(AttachKind.RawTracepoint, session.Plan.Single(p => p.Probe.Kind == ProbeKinds.IcmpEcho).Hooks[0].Chosen!.Kind);
 
             using (var ok = new TcpClient(AddressFamily.InterNetwork))
@@ -303,10 +305,11 @@ public sealed class SessionIntegrationTests
         Assert.Empty(BpfLinks.OwnLinkIds()); // nothing left behind by the refused start
 
         using var partial = TraceSession.Start(new TraceSessionOptions { Capabilities = caps, AllowPartial = true }, new CollectingSink());
-        Assert.Equal(4, partial.Plan.Count);
-        var (plan, reason) = Assert.Single(partial.Unavailable);
-        Assert.Equal(ProbeKinds.IcmpEcho, plan.Probe.Kind);
-        Assert.Contains("netif_receive_skb not in vmlinux BTF", reason);
+        // icmpecho needs netif_receive_skb's BTF; rxlatency too unless tracefs offers its classic-tracepoint fallback.
+        ProbeKinds[] expected = caps.TracefsMounted ? [ProbeKinds.IcmpEcho] : [ProbeKinds.IcmpEcho, ProbeKinds.RxLatency];
+        Assert.Equal(ProbeCatalog.All.Count - expected.Length, partial.Plan.Count);
+        Assert.Equal(expected, partial.Unavailable.Select(u => u.Plan.Probe.Kind).Order());
+        Assert.All(partial.Unavailable, u => Assert.Contains("netif_receive_skb not in vmlinux BTF", u.Reason));
     }
 
     [Fact]
@@ -367,4 +370,7 @@ public sealed class SessionIntegrationTests
         var target = new FileInfo("/proc/self/ns/net").LinkTarget!; // "net:[4026531840]"
         return uint.Parse(target[5..^1]);
     }
+
+    private static int OnlineCpus() => File.ReadAllText("/sys/devices/system/cpu/online").Trim().Split(',')
+        .Sum(r => r.Contains('-') ? int.Parse(r.Split('-')[1]) - int.Parse(r.Split('-')[0]) + 1 : 1);
 }

@@ -54,7 +54,7 @@ public sealed class ProbePlannerTests
         {
             Assert.True(plan.Usable, plan.UnusableReason);
             foreach (var h in plan.Hooks)
-                Assert.Contains(h.Chosen!.Kind, new[] { AttachKind.TpBtf, AttachKind.RawTracepoint });
+                Assert.Contains(h.Chosen!.Kind, new[] { AttachKind.TpBtf, AttachKind.RawTracepoint, AttachKind.PerfEvent });
         }
         var state = ProbePlanner.Choose(caps, ProbeCatalog.TcpConnect).Hooks[0];
         Assert.Contains(state.Rejected, r => r.Candidate.Kind == AttachKind.Kprobe && r.Reason.Contains("kprobes unavailable"));
@@ -136,8 +136,9 @@ public sealed class ProbePlannerTests
             var listed = probe.AllAttachments.Select(a => a.Program).ToHashSet();
             Assert.Subset(programs, listed);
             Assert.Superset(programs, listed); // no program the planner does not know about (it would autoload blindly)
-            foreach (var a in probe.AllAttachments)
-                Assert.EndsWith(a.Target.Split('/').Last(), obj.Program(a.Program).Section);
+            foreach (var c in probe.Hooks.SelectMany(h => h.Candidates))
+                foreach (var a in c.Attachments)
+                    Assert.EndsWith(c.Kind == AttachKind.PerfEvent ? "perf_event" : a.Target.Split('/').Last(), obj.Program(a.Program).Section);
         }
     }
 }

@@ -26,6 +26,8 @@ internal static class SimulatedKernels
         BtfFunctions = Of(AttachKind.Fentry),
         KallsymsFunctions = Of(AttachKind.Kprobe),
         Tracepoints = Of(AttachKind.Tracepoint),
+        PerfEventsAvailable = true,
+        PerfEventsEvidence = "perf_event_paranoid=2, root",
     };
 
     public static KernelCapabilities NoKprobes => Full with

@@ -70,21 +70,4 @@ public class RecordingAnalysisTests
         var output = Analyze(SampleRecording.Events().Where(e => e.KindCase != TraceEvent.KindOneofCase.End));
         Assert.Contains(output.Problems, p => p.Message.Contains("no end record"));
     }
-
-    [Fact]
-    public void Softirq_stalls_on_one_cpu_become_a_finding_naming_the_task()
-    {
-        var stall = new TraceEvent { SoftirqStall = new SoftirqStallEvent
-        {
-            Origin = new Origin { Cpu = 1, Comm = "ip", TimeUnixNs = SampleRecording.T0 },
-            Vector = SoftirqVector.NetRx, RaiseToEntryNs = 25_000_000, Context = ExecContext.SoftirqInTask,
-        } };
-        var output = Analyze([SampleRecording.Events()[0], stall, stall, SampleRecording.Events()[^1]]);
-        var f = Assert.Single(output.Findings);
-        Assert.Equal("softirq-stall", f.Kind);
-        Assert.Equal(Severity.High, f.Severity);
-        Assert.Equal(["cpu1"], f.Affects);
-        Assert.Contains(f.Evidence, e => e.Label == "task on the CPU: ip" && e.Value == "2 stall(s)");
-        Assert.Contains("one CPU only", f.Title);
-    }
 }

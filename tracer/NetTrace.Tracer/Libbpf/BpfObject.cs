@@ -142,6 +142,18 @@ public sealed class BpfProgram
         if (rc != 0) throw new LibbpfException($"bpf_program__set_attach_target({Name}, {target})", rc, "");
     }
 
+    /// <summary>Attaches a perf_event program to an open perf event. The link owns the event fd from then on
+    /// (libbpf closes it on detach); on failure the caller still owns it.</summary>
+    public BpfLink AttachPerfEvent(int perfEventFd)
+    {
+        _owner.ThrowIfDisposed();
+        if (!_owner.IsLoaded) throw new InvalidOperationException($"attach '{Name}': object not loaded");
+        using var cap = LibbpfLog.BeginCapture();
+        var link = Native.bpf_program__attach_perf_event(_prog, perfEventFd);
+        if (link == 0) throw new LibbpfException($"bpf_program__attach_perf_event({Name})", Marshal.GetLastPInvokeError(), cap.Text);
+        return new BpfLink(new BpfLinkHandle(link), Name);
+    }
+
     /// <summary>Attaches according to the program's section (tp_btf/, tracepoint/, raw_tp/, kprobe/, fentry/).</summary>
     public BpfLink Attach()
     {

@@ -32,6 +32,7 @@ internal static unsafe partial class Native
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int bpf_program__set_attach_target(nint prog, int attachProgFd, string? attachFuncName);
     [LibraryImport(Lib, SetLastError = true)] internal static partial nint bpf_program__attach(nint prog);
+    [LibraryImport(Lib, SetLastError = true)] internal static partial nint bpf_program__attach_perf_event(nint prog, int perfEventFd);
     [LibraryImport(Lib)] internal static partial int bpf_program__fd(nint prog);
     [LibraryImport(Lib)] internal static partial nint bpf_object__next_program(nint obj, nint prev);
     [LibraryImport(Lib)] internal static partial byte* bpf_program__name(nint prog);

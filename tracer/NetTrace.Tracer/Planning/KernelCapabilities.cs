@@ -30,6 +30,10 @@ public sealed record KernelCapabilities
     /// <summary>"category/name" of classic tracepoints found under tracefs events/.</summary>
     public IReadOnlySet<string> Tracepoints { get; init; } = new HashSet<string>();
 
+    /// <summary>CPU-wide software perf events can be opened (CONFIG_PERF_EVENTS, and root/CAP_PERFMON or perf_event_paranoid ≤ 0).</summary>
+    public bool PerfEventsAvailable { get; init; }
+    public string PerfEventsEvidence { get; init; } = "";
+
     public string LibbpfVersion { get; init; } = "";
     public bool IsRoot { get; init; }
 }

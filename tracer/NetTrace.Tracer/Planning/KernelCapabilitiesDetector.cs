@@ -50,6 +50,7 @@ public static partial class KernelCapabilitiesDetector
 
         bool root = geteuid() == 0;
         var (fentry, fentryEvidence) = btf ? DetectFentry(root) : (false, "no kernel BTF");
+        var (perf, perfEvidence) = DetectPerfEvents(root);
 
         return new KernelCapabilities
         {
@@ -69,7 +70,20 @@ public static partial class KernelCapabilitiesDetector
             Tracepoints = tracepoints,
             LibbpfVersion = $"{Native.libbpf_major_version()}.{Native.libbpf_minor_version()}",
             IsRoot = root,
+            PerfEventsAvailable = perf,
+            PerfEventsEvidence = perfEvidence,
         };
+    }
+
+    /// <summary>perf_event_paranoid exists only with CONFIG_PERF_EVENTS; CPU-wide events need privilege above level 0.</summary>
+    private static (bool, string) DetectPerfEvents(bool root)
+    {
+        var paranoid = ReadTrimmed("/proc/sys/kernel/perf_event_paranoid");
+        if (paranoid == null) return (false, "no /proc/sys/kernel/perf_event_paranoid (CONFIG_PERF_EVENTS off?)");
+        if (root) return (true, $"perf_event_paranoid={paranoid}, root");
+        return int.TryParse(paranoid, out var level) && level <= 0
+            ? (true, $"perf_event_paranoid={paranoid}")
+            : (false, $"perf_event_paranoid={paranoid} and not root: CPU-wide events need CAP_PERFMON");
     }
 
     /// <summary>CONFIG_KPROBES from the kernel config plus the kprobe PMU / kprobe_events as runtime evidence.</summary>

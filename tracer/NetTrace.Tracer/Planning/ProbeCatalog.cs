@@ -87,7 +87,43 @@ public static class ProbeCatalog
             ]),
         ]);
 
-    public static IReadOnlyList<ProbeDefinition> All { get; } = [TcpConnect, TcpSendmsg, IcmpEcho, Drops, Softirq];
+    public static readonly ProbeDefinition RxLatency = new(ProbeKinds.RxLatency, "rxlatency", "rxlatency",
+        "per-packet receive-path latency per CPU: queued (netif_rx, veth transmit) → netif_receive_skb; histograms + slow packets with flow and context",
+        [
+            new ProbeHook("queue", Required: true,
+            [
+                new(AttachKind.TpBtf, "rxlat_netif_rx_btf", "netif_rx"),
+                new(AttachKind.Tracepoint, "rxlat_netif_rx_tp", "net/netif_rx"),
+            ]),
+            new ProbeHook("receive", Required: true,
+            [
+                new(AttachKind.TpBtf, "rxlat_receive_btf", "netif_receive_skb"),
+                new(AttachKind.Tracepoint, "rxlat_receive_tp", "net/netif_receive_skb"),
+            ]),
+            // veth peers with NAPI (GRO on, XDP, threaded NAPI) take the skb without netif_rx: stamp at the transmit.
+            new ProbeHook("veth-xmit", Required: false,
+            [
+                new(AttachKind.TpBtf, "rxlat_veth_xmit_btf", "net_dev_start_xmit"),
+                new(AttachKind.Tracepoint, "rxlat_veth_xmit_tp", "net/net_dev_start_xmit"),
+            ]),
+            // Marks NET_RX runs per CPU: tells softirq context from a NAPI kthread's process context.
+            new ProbeHook("context", Required: false,
+            [
+                new(AttachKind.TpBtf, [new("rxlat_rx_entry_btf", "softirq_entry"), new("rxlat_rx_exit_btf", "softirq_exit")]),
+                new(AttachKind.Tracepoint, [new("rxlat_rx_entry_tp", "irq/softirq_entry"), new("rxlat_rx_exit_tp", "irq/softirq_exit")]),
+            ]),
+        ]);
+
+    public static readonly ProbeDefinition CpuGaps = new(ProbeKinds.CpuGaps, "cpugaps", "cpugaps",
+        "per-CPU clock watch: CPUs that stopped (VM pause, vCPU not run, interrupts off); tells whole-machine pauses from one-CPU stalls",
+        [
+            new ProbeHook("sample", Required: true,
+            [
+                new(AttachKind.PerfEvent, "cpugaps_sample", "cpu-clock"),
+            ]),
+        ]);
+
+    public static IReadOnlyList<ProbeDefinition> All { get; } = [TcpConnect, TcpSendmsg, IcmpEcho, Drops, Softirq, RxLatency, CpuGaps];
 
     public static IEnumerable<ProbeDefinition> Select(ProbeKinds kinds) => All.Where(p => (kinds & p.Kind) != 0);
 }

@@ -1,7 +1,7 @@
 namespace NetTrace.Tracer.Planning;
 
 /// <summary>How a program hooks into the kernel, in the usual order of preference.</summary>
-public enum AttachKind { Fentry, Kprobe, TpBtf, Tracepoint, RawTracepoint }
+public enum AttachKind { Fentry, Kprobe, TpBtf, Tracepoint, RawTracepoint, PerfEvent }
 
 [Flags]
 public enum ProbeKinds
@@ -12,11 +12,13 @@ public enum ProbeKinds
     IcmpEcho = 4,
     Drops = 8,
     Softirq = 16,
-    All = TcpConnect | TcpSendmsg | IcmpEcho | Drops | Softirq,
+    RxLatency = 32,
+    CpuGaps = 64,
+    All = TcpConnect | TcpSendmsg | IcmpEcho | Drops | Softirq | RxLatency | CpuGaps,
 }
 
 /// <summary>One program of an object and what it hooks: a kernel function (fentry, kprobe), a tracepoint name
-/// (tp_btf, raw_tracepoint) or "category/name" (classic tracepoint).</summary>
+/// (tp_btf, raw_tracepoint), "category/name" (classic tracepoint) or a software perf event ("cpu-clock", one per online CPU).</summary>
 public sealed record Attachment(string Program, string Target);
 
 /// <summary>A way to implement a hook: all its attachments must be possible, else the next candidate is tried.</summary>
@@ -32,6 +34,7 @@ public sealed record AttachCandidate(AttachKind Kind, IReadOnlyList<Attachment> 
         AttachKind.TpBtf => "tp_btf",
         AttachKind.Tracepoint => "tracepoint",
         AttachKind.RawTracepoint => "raw_tracepoint",
+        AttachKind.PerfEvent => "perf_event",
         _ => k.ToString(),
     };
 }

@@ -67,6 +67,9 @@ public static class ProbePlanner
                 AttachKind.Tracepoint => !caps.TracefsMounted
                     ? "tracefs not mounted (needed to look up tracepoint ids)"
                     : caps.Tracepoints.Contains(a.Target) ? null : $"no tracepoint {a.Target} under {caps.TracefsPath}/events",
+                AttachKind.PerfEvent => !caps.PerfEventsAvailable
+                    ? $"perf events unavailable ({caps.PerfEventsEvidence})"
+                    : a.Target == "cpu-clock" ? null : $"unknown perf event {a.Target}",
                 _ => $"unknown attach kind {c.Kind}",
             };
             if (why != null) return why;

@@ -103,6 +103,23 @@ internal sealed unsafe class EventDecoder(DropReasons reasons, Lazy<KernelSymbol
         return sym;
     }
 
+    public CpuGapEvent CpuGap(ReadOnlySpan<byte> data)
+    {
+        var e = Read<CpugapEvent>(data);
+        return new CpuGapEvent(Header(ref e.Hdr), e.GapNs);
+    }
+
+    public RxLatencyEvent RxLatency(ReadOnlySpan<byte> data)
+    {
+        var e = Read<RxlatEvent>(data);
+        var hdr = Header(ref e.Hdr);
+        var ctx = e.Context switch { 1 => ExecContext.Softirq, 2 => ExecContext.Task, _ => ExecContext.Unknown };
+        IPAddress? src = null, dst = null;
+        if (e.Family is 2 or 10) { src = Address(e.Saddr, e.Family); dst = Address(e.Daddr, e.Family); }
+        return new RxLatencyEvent(hdr, e.LatencyNs, e.StampNs, (int)e.StampCpu, (RxStampKind)e.StampKind, ctx,
+            e.SoftirqElapsedUs, (int)e.Ifindex, src, dst, e.Protocol, e.Sport, e.Dport, e.IcmpType, e.TcpFlags);
+    }
+
     public SoftirqEvent Softirq(ReadOnlySpan<byte> data)
     {
         var e = Read<Native.SoftirqEvent>(data);

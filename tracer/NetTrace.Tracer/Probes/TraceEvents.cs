@@ -76,6 +76,32 @@ public readonly record struct SoftirqEvent(
     string RaisedByComm,
     bool InKsoftirqd);
 
+/// <summary>A CPU whose clock samples stopped for <see cref="GapNs"/>: it ran nothing, not even interrupts (VM paused,
+/// vCPU not run by the host, or interrupts off). Header: the CPU and the task running when sampling resumed.</summary>
+public readonly record struct CpuGapEvent(EventHeader Header, ulong GapNs);
+
+public enum RxStampKind { Unknown = 0, NetifRx = 1, VethXmit = 2 }
+
+/// <summary>A received packet whose wait between being queued for receive processing (on <see cref="QueuedCpu"/>) and
+/// netif_receive_skb crossed the threshold. Header: the CPU that processed it and the task whose context ran it.</summary>
+public readonly record struct RxLatencyEvent(
+    EventHeader Header,
+    ulong LatencyNs,
+    ulong QueuedAtNs,            // CLOCK_MONOTONIC
+    int QueuedCpu,
+    RxStampKind QueuedAt,
+    ExecContext Context,         // Softirq (on top of Header.Comm, or ksoftirqd/N) or Task (e.g. a napi/... kthread); Unknown without the context hook
+    uint SoftirqElapsedUs,
+    int IfIndex,
+    IPAddress? Source, IPAddress? Destination,   // null when the packet is not IP
+    byte IpProtocol,
+    ushort SourcePort, ushort DestinationPort,   // ICMP echo: id and sequence
+    byte IcmpType,
+    byte TcpFlags);
+
+/// <summary>Cumulative receive-path latency of one CPU (log2 slots as <see cref="SoftirqCpuHistogram"/>).</summary>
+public sealed record RxLatencyCpuHistogram(int Cpu, ulong[] Slots, ulong Count, ulong SumNs, ulong MaxNs, ulong OverThreshold);
+
 /// <summary>TCP send volume of one connection (tuple, namespace, socket) and process since the previous drain.</summary>
 public sealed record SendStat(
     uint NetnsInode, int Pid, string Comm, ulong CgroupId,
@@ -100,4 +126,8 @@ public interface ITraceEventSink
     void OnIcmpEcho(in IcmpEchoEvent e);
     void OnDrop(in DropEvent e);
     void OnSoftirq(in SoftirqEvent e);
+    /// <summary>Default: ignored, so sinks written before the rx-latency probe keep compiling.</summary>
+    void OnRxLatency(in RxLatencyEvent e) { }
+    /// <summary>Default: ignored (see <see cref="OnRxLatency"/>).</summary>
+    void OnCpuGap(in CpuGapEvent e) { }
 }

@@ -18,6 +18,21 @@ internal sealed class LoadedProbe : IDisposable
 
     public ProbeKinds Kind => Plan.Probe.Kind;
 
+    /// <summary>CPUs a perf-event program samples (empty for tracepoint probes).</summary>
+    public IReadOnlyList<int> SampledCpus { get; private set; } = [];
+
+    private void AttachEveryCpu(BpfProgram program, TimeSpan period)
+    {
+        var cpus = PerfEvents.OnlineCpus();
+        foreach (var cpu in cpus)
+        {
+            int fd = PerfEvents.OpenCpuClock(cpu, (ulong)period.Ticks * 100);
+            try { _links.Add(program.AttachPerfEvent(fd)); }
+            catch { PerfEvents.Close(fd); throw; }
+        }
+        SampledCpus = cpus;
+    }
+
     /// <summary>Opens, configures, loads and attaches. On any failure everything created here is released.</summary>
     /// <summary>This kernel's values of the excluded drop reason names (numbering differs between kernels).</summary>
     internal static List<uint> ExcludedDropReasonValues(TraceSessionOptions o)
@@ -48,8 +63,12 @@ internal sealed class LoadedProbe : IDisposable
                 prog.SetAutoload(chosen.Contains(prog.Name));
             Configure(obj, plan, o);
             obj.Load();
-            foreach (var a in plan.ChosenAttachments)
-                probe._links.Add(obj.Program(a.Program).Attach());
+            foreach (var hook in plan.Hooks.Where(h => h.Chosen != null))
+                foreach (var a in hook.Chosen!.Attachments)
+                {
+                    if (hook.Chosen.Kind == AttachKind.PerfEvent) probe.AttachEveryCpu(obj.Program(a.Program), o.CpuGapPeriod);
+                    else probe._links.Add(obj.Program(a.Program).Attach());
+                }
             return probe;
         }
         catch
@@ -91,6 +110,21 @@ internal sealed class LoadedProbe : IDisposable
                     dc.Excluded[dc.NExcluded++] = value;
                 obj.SetReadOnlyGlobal("cfg", dc);
                 break;
+            case ProbeKinds.RxLatency:
+                obj.SetReadOnlyGlobal("cfg", new RxlatencyConfig
+                {
+                    Filter = new NtFilter { Netns = o.NetnsInode },
+                    ThresholdNs = (ulong)Math.Max(0, o.RxLatencyThreshold.Ticks) * 100,
+                    SoftirqVec = 3,
+                    TrackContext = HookChosen(plan, "context"),
+                    StampVethXmit = HookChosen(plan, "veth-xmit"),
+                });
+                // In-flight packets: room for every CPU's backlog (net.core.netdev_max_backlog, 1000 by default) twice over.
+                obj.Map("stamps").SetMaxEntries((uint)Math.Clamp(2048 * Environment.ProcessorCount, 8192, 1 << 20));
+                break;
+            case ProbeKinds.CpuGaps:
+                obj.SetReadOnlyGlobal("cfg", new CpugapsConfig { ThresholdNs = (ulong)o.CpuGapThreshold.Ticks * 100 });
+                break;
             case ProbeKinds.Softirq:
                 obj.SetReadOnlyGlobal("cfg", new SoftirqsConfig
                 {
@@ -100,6 +134,9 @@ internal sealed class LoadedProbe : IDisposable
                 break;
         }
     }
+
+    private static byte HookChosen(ProbePlan plan, string hook) =>
+        plan.Hooks.Any(h => h.Hook.Name == hook && h.Chosen != null) ? (byte)1 : (byte)0;
 
     /// <summary>Events the kernel could not deliver (reserve failures, tracking map full), summed over CPUs.</summary>
     public ulong ReadLost()

@@ -86,6 +86,8 @@ public sealed class TraceSession : IDisposable
                     ProbeKinds.IcmpEcho => d => { var e = decoder.IcmpEcho(d); p.Delivered++; sink.OnIcmpEcho(in e); },
                     ProbeKinds.Drops => d => { var e = decoder.Drop(d); p.Delivered++; sink.OnDrop(in e); },
                     ProbeKinds.Softirq => d => { var e = decoder.Softirq(d); p.Delivered++; sink.OnSoftirq(in e); },
+                    ProbeKinds.CpuGaps => d => { var e = decoder.CpuGap(d); p.Delivered++; sink.OnCpuGap(in e); },
+                    ProbeKinds.RxLatency => d => { var e = decoder.RxLatency(d); p.Delivered++; sink.OnRxLatency(in e); },
                     _ => null, // tcpsendmsg aggregates in a map
                 };
                 if (handler != null) ring.Add(p.Object.Map("events"), handler);
@@ -241,6 +243,31 @@ public sealed class TraceSession : IDisposable
                 for (int i = 0; i < SoftirqHist.Slots; i++) { delay[i] = h.Delay[i]; run[i] = h.Run[i]; }
                 result.Add(new SoftirqCpuHistogram(cpu, delay, h.DelayCount, h.DelaySumNs, h.DelayMaxNs,
                     run, h.RunCount, h.RunSumNs, h.RunMaxNs));
+            }
+            return result;
+        }
+    }
+
+    /// <summary>The CPUs the gap watch samples, its period and threshold; null without the cpu-gaps probe.</summary>
+    public (IReadOnlyList<int> Cpus, TimeSpan Period, TimeSpan Threshold)? CpuGapWatch =>
+        _probes.FirstOrDefault(x => x.Kind == ProbeKinds.CpuGaps) is { } p ? (p.SampledCpus, Options.CpuGapPeriod, Options.CpuGapThreshold) : null;
+
+    /// <summary>Cumulative receive-path latency histograms per CPU since the session started (empty without the probe).</summary>
+    public unsafe IReadOnlyList<RxLatencyCpuHistogram> ReadRxLatencyHistograms()
+    {
+        lock (_mapGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var p = _probes.FirstOrDefault(x => x.Kind == ProbeKinds.RxLatency);
+            if (p == null) return [];
+            var perCpu = p.Object.Map("rx_hists").LookupPerCpu<RxlatHist>();
+            var result = new List<RxLatencyCpuHistogram>(perCpu.Length);
+            for (int cpu = 0; cpu < perCpu.Length; cpu++)
+            {
+                var h = perCpu[cpu];
+                var slots = new ulong[RxlatHist.Slots];
+                for (int i = 0; i < RxlatHist.Slots; i++) slots[i] = h.Buckets[i];
+                result.Add(new RxLatencyCpuHistogram(cpu, slots, h.Count, h.SumNs, h.MaxNs, h.OverThreshold));
             }
             return result;
         }

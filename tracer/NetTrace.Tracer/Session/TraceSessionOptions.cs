@@ -13,6 +13,13 @@ public sealed record TraceSessionOptions
     public IReadOnlyList<ushort> Ports { get; init; } = [];
     /// <summary>Softirq delay/run events at or above this (the histograms see every run). Zero = no events.</summary>
     public TimeSpan SoftirqThreshold { get; init; } = TimeSpan.FromMilliseconds(1);
+    /// <summary>Received packets that waited at least this long between being queued and netif_receive_skb become
+    /// events (the per-CPU histograms see every packet). Zero = histograms only.</summary>
+    public TimeSpan RxLatencyThreshold { get; init; } = TimeSpan.FromMilliseconds(2);
+    /// <summary>The CPU gap watch samples every online CPU this often (a cpu-clock perf event each) ...</summary>
+    public TimeSpan CpuGapPeriod { get; init; } = TimeSpan.FromMilliseconds(2);
+    /// <summary>... and reports a CPU whose samples stopped at least this long (it ran nothing, not even interrupts).</summary>
+    public TimeSpan CpuGapThreshold { get; init; } = TimeSpan.FromMilliseconds(5);
     /// <summary>Softirq vector to time: 3 = NET_RX, 2 = NET_TX.</summary>
     public int SoftirqVector { get; init; } = 3;
     /// <summary>kfree_skb with reason NOT_SPECIFIED is frequent noise on most kernels.</summary>
@@ -44,6 +51,9 @@ public sealed record TraceSessionOptions
             throw new ArgumentException("ring buffer size must be a power of two ≥ 4096", nameof(RingBufferBytes));
         if (WakeupBytes < 0 || WakeupBytes >= RingBufferBytes)
             throw new ArgumentException("wakeup threshold must be ≥ 0 and below the ring buffer size", nameof(WakeupBytes));
+        if (RxLatencyThreshold < TimeSpan.Zero) throw new ArgumentException("rx latency threshold must be ≥ 0", nameof(RxLatencyThreshold));
+        if (CpuGapPeriod < TimeSpan.FromMicroseconds(100)) throw new ArgumentException("CPU gap period must be ≥ 100 µs", nameof(CpuGapPeriod));
+        if (CpuGapThreshold < 2 * CpuGapPeriod) throw new ArgumentException("CPU gap threshold must be at least two periods", nameof(CpuGapThreshold));
         if (SoftirqVector is < 0 or > 9) throw new ArgumentException("softirq vector must be 0..9", nameof(SoftirqVector));
         if (ExcludedDropReasons.Count > 8) throw new ArgumentException("at most 8 drop reasons can be excluded", nameof(ExcludedDropReasons));
         if (Probes == ProbeKinds.None) throw new ArgumentException("no probe selected", nameof(Probes));

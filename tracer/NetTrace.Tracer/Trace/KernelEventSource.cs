@@ -14,14 +14,20 @@ public sealed class KernelEventSource : ITraceEventSource, K.ITraceEventSink
 {
     private readonly TraceSession _session;
     private readonly ulong _softirqThresholdNs;
+    private readonly ulong _rxLatencyThresholdNs;
+    private readonly Dictionary<int, K.RxLatencyCpuHistogram> _previousRx = [];
+    private ulong _lastCollectUnixNs;
+    private bool _gapWatchWritten;
     private readonly ConnectJoiner _connects = new();
     private readonly Dictionary<int, K.SoftirqCpuHistogram> _previousHistograms = [];
     private Action<TraceEvent>? _emit;
 
-    private KernelEventSource(TraceSession session, ulong softirqThresholdNs)
+    private KernelEventSource(TraceSession session, ulong softirqThresholdNs, ulong rxLatencyThresholdNs)
     {
         _session = session;
         _softirqThresholdNs = softirqThresholdNs;
+        _rxLatencyThresholdNs = rxLatencyThresholdNs;
+        _lastCollectUnixNs = UnixNowNs(); // the histogram maps count from load, just before this
         Probes = DescribePlan(session);
     }
 
@@ -35,15 +41,23 @@ public sealed class KernelEventSource : ITraceEventSource, K.ITraceEventSink
             Pid = checked((int)request.KernelPidFilter),
             Ports = request.KernelPortFilter.Select(p => checked((ushort)p)).ToList(),
             SoftirqThreshold = request.SoftirqThreshold,
+            RxLatencyThreshold = request.RxLatencyThreshold,
             IncludeUnspecifiedDrops = request.IncludeUnspecifiedDrops,
             ExcludedDropReasons = request.ExcludedDropReasons ?? TraceSessionOptions.DefaultExcludedDropReasons,
             RingBufferBytes = request.RingBufferBytes,
             AllowPartial = true,
         };
+        return Start(options);
+    }
+
+    /// <summary>Starts a session with these options (in-process users such as <see cref="Stalls.StallTrace"/>).</summary>
+    public static KernelEventSource Start(TraceSessionOptions options)
+    {
         // The sink is this object, but the session must exist before the object: bind through a forwarder.
         var forward = new ForwardingSink();
         var session = TraceSession.Start(options, forward);
-        var source = new KernelEventSource(session, (ulong)request.SoftirqThreshold.TotalNanoseconds);
+        var source = new KernelEventSource(session, (ulong)options.SoftirqThreshold.TotalNanoseconds,
+            (ulong)options.RxLatencyThreshold.TotalNanoseconds);
         forward.Target = source;
         return source;
     }
@@ -56,13 +70,26 @@ public sealed class KernelEventSource : ITraceEventSource, K.ITraceEventSink
 
     public void Poll(int timeoutMs, Action<TraceEvent> emit)
     {
+        WriteGapWatch(emit);
         _emit = emit;
         try { _session.Poll(timeoutMs); }
         finally { _emit = null; }
     }
 
+    /// <summary>Once, before any gap event: the analysis judges "every CPU stopped" over exactly these CPUs.</summary>
+    private void WriteGapWatch(Action<TraceEvent> emit)
+    {
+        if (_gapWatchWritten) return;
+        _gapWatchWritten = true;
+        if (_session.CpuGapWatch is not { } watch) return;
+        var w = new CpuGapWatch { PeriodNs = (ulong)watch.Period.Ticks * 100, ThresholdNs = (ulong)watch.Threshold.Ticks * 100 };
+        w.Cpus.Add(watch.Cpus.Select(c => (uint)c));
+        emit(new TraceEvent { CpuGapWatch = w });
+    }
+
     public void Collect(Action<TraceEvent> emit)
     {
+        WriteGapWatch(emit);
         foreach (var s in _session.ReadSendStats())
             emit(new TraceEvent { FlowSend = new FlowSendStats
             {
@@ -76,15 +103,39 @@ public sealed class KernelEventSource : ITraceEventSource, K.ITraceEventSink
                 IntervalStartUnixNs = UnixNs(s.FirstNs), IntervalEndUnixNs = UnixNs(s.LastNs),
             } });
         var now = UnixNowNs();
+        var intervalStart = _lastCollectUnixNs;
+        _lastCollectUnixNs = now;
         foreach (var h in _session.ReadSoftirqHistograms())
         {
             _previousHistograms.TryGetValue(h.Cpu, out var prev);
             _previousHistograms[h.Cpu] = h;
-            var start = prev == null ? UnixNs(0) : now - (ulong)TraceRunner.CollectInterval.TotalNanoseconds;
+            var start = intervalStart;
             var delay = Interval(h.Cpu, SoftirqMetric.RaiseToEntry, h.DelaySlots, prev?.DelaySlots, h.DelayMaxNs, prev?.DelayMaxNs, start, now);
             var run = Interval(h.Cpu, SoftirqMetric.RunTime, h.RunSlots, prev?.RunSlots, h.RunMaxNs, prev?.RunMaxNs, start, now);
             if (delay != null) emit(new TraceEvent { SoftirqHistogram = delay });
             if (run != null) emit(new TraceEvent { SoftirqHistogram = run });
+        }
+        foreach (var h in _session.ReadRxLatencyHistograms())
+        {
+            _previousRx.TryGetValue(h.Cpu, out var prev);
+            _previousRx[h.Cpu] = h;
+            if (h.Count == (prev?.Count ?? 0)) continue;
+            var start = intervalStart;
+            var rx = new RxLatencyHistogram
+            {
+                Cpu = (uint)h.Cpu, Count = h.Count - (prev?.Count ?? 0), OverThreshold = h.OverThreshold - (prev?.OverThreshold ?? 0),
+                IntervalStartUnixNs = start, IntervalEndUnixNs = now,
+            };
+            var highest = -1;
+            for (var i = 0; i < h.Slots.Length; i++)
+            {
+                var d = h.Slots[i] - (prev?.Slots[i] ?? 0);
+                rx.Buckets.Add(d);
+                if (d > 0) highest = i;
+            }
+            while (rx.Buckets.Count > highest + 1) rx.Buckets.RemoveAt(rx.Buckets.Count - 1);
+            rx.MaxNs = h.MaxNs != (prev?.MaxNs ?? 0) ? h.MaxNs : K.SoftirqCpuHistogram.SlotLowerBoundNs(Math.Max(0, highest));
+            emit(new TraceEvent { RxLatencyHistogram = rx });
         }
         _connects.Expire(TimeSpan.FromMinutes(5), MonotonicNowNs());
     }
@@ -175,7 +226,41 @@ public sealed class KernelEventSource : ITraceEventSource, K.ITraceEventSink
             RunNs = e.Kind == K.SoftirqEventKind.Run ? e.RunNs : 0,
             Context = e.InKsoftirqd ? ExecContext.Ksoftirqd : e.Header.Pid == 0 ? ExecContext.SoftirqOnIrqExit : ExecContext.SoftirqInTask,
             ThresholdNs = _softirqThresholdNs,
+            RaisePid = (uint)e.RaisedByPid,
+            RaiseComm = e.RaisedByComm,
+            RaiseKtimeNs = e.RaisedAtNs,
+            Metric = e.Kind == K.SoftirqEventKind.Run ? SoftirqMetric.RunTime : SoftirqMetric.RaiseToEntry,
         } });
+    }
+
+    void K.ITraceEventSink.OnCpuGap(in K.CpuGapEvent e)
+    {
+        _emit?.Invoke(new TraceEvent { CpuGap = new CpuGapEvent
+        {
+            Origin = OriginOf(e.Header), GapNs = e.GapNs, PeriodNs = (ulong)_session.Options.CpuGapPeriod.Ticks * 100,
+        } });
+    }
+
+    void K.ITraceEventSink.OnRxLatency(in K.RxLatencyEvent e)
+    {
+        var (context, task) = ContextOf(e.Context, e.Header);
+        var rx = new RxLatencyEvent
+        {
+            Origin = OriginOf(e.Header),
+            LatencyNs = e.LatencyNs,
+            QueuedCpu = (uint)e.QueuedCpu,
+            QueuedAt = (RxQueuedAt)e.QueuedAt,
+            Context = context,
+            ContextTask = task,
+            IcmpType = e.IcmpType,
+            TcpFlags = e.TcpFlags,
+            Ifindex = (uint)e.IfIndex,
+            ThresholdNs = _rxLatencyThresholdNs,
+            SoftirqElapsedUs = e.SoftirqElapsedUs,
+        };
+        if (e.Source != null && e.Destination != null)
+            rx.Tuple = EventAddresses.MakeTuple(e.Source, e.SourcePort, e.Destination, e.DestinationPort, (IpProtocol)e.IpProtocol);
+        _emit?.Invoke(new TraceEvent { RxLatency = rx });
     }
 
     private static (ExecContext, string) ContextOf(K.ExecContext c, K.EventHeader h)
@@ -230,6 +315,8 @@ public sealed class KernelEventSource : ITraceEventSource, K.ITraceEventSink
         ProbeKinds.IcmpEcho => ProbeNames.IcmpEcho,
         ProbeKinds.Drops => ProbeNames.Drops,
         ProbeKinds.Softirq => ProbeNames.Softirq,
+        ProbeKinds.RxLatency => ProbeNames.RxLatency,
+        ProbeKinds.CpuGaps => ProbeNames.CpuGaps,
         _ => k.ToString().ToLowerInvariant(),
     };
 
@@ -240,6 +327,8 @@ public sealed class KernelEventSource : ITraceEventSource, K.ITraceEventSink
         ProbeNames.IcmpEcho => ProbeKinds.IcmpEcho,
         ProbeNames.Drops => ProbeKinds.Drops,
         ProbeNames.Softirq => ProbeKinds.Softirq,
+        ProbeNames.RxLatency => ProbeKinds.RxLatency,
+        ProbeNames.CpuGaps => ProbeKinds.CpuGaps,
         _ => throw new ArgumentException($"unknown probe {name}"),
     };
 
@@ -252,5 +341,7 @@ public sealed class KernelEventSource : ITraceEventSource, K.ITraceEventSink
         public void OnIcmpEcho(in K.IcmpEchoEvent e) => Target?.OnIcmpEcho(in e);
         public void OnDrop(in K.DropEvent e) => Target?.OnDrop(in e);
         public void OnSoftirq(in K.SoftirqEvent e) => Target?.OnSoftirq(in e);
+        public void OnRxLatency(in K.RxLatencyEvent e) => Target?.OnRxLatency(in e);
+        public void OnCpuGap(in K.CpuGapEvent e) => Target?.OnCpuGap(in e);
     }
 }

@@ -39,6 +39,7 @@ public sealed class TraceFilter
                                              && Addresses(e.IcmpEcho.Src, e.IcmpEcho.Dst),
         TraceEvent.KindOneofCase.Drop => Origin(e.Drop.Origin, ownerKnown: false) && Tuple(e.Drop.Tuple),
         TraceEvent.KindOneofCase.Nat => Origin(e.Nat.Origin, ownerKnown: false) && (Tuple(e.Nat.Original) || Tuple(e.Nat.Reply)),
+        TraceEvent.KindOneofCase.RxLatency => Origin(e.RxLatency.Origin, ownerKnown: false) && RxTuple(e.RxLatency.Tuple),
         // Per-CPU softirq data belongs to no namespace or flow: it stays, it is the context for everything else.
         _ => true,
     };
@@ -57,6 +58,11 @@ public sealed class TraceFilter
         if (_ports.Count > 0 && !_ports.Contains(t.Sport) && !_ports.Contains(t.Dport)) return false;
         return Addresses(t.Saddr, t.Daddr);
     }
+
+    // ICMP carries the echo id/sequence in the port fields: a port filter cannot match it.
+    private bool RxTuple(FlowTuple? t) => t != null && t.Protocol is IpProtocol.Icmp or IpProtocol.Icmpv6
+        ? _ports.Count == 0 && Addresses(t.Saddr, t.Daddr)
+        : Tuple(t);
 
     private bool Addresses(Google.Protobuf.ByteString a, Google.Protobuf.ByteString b) =>
         _cidrs.IsEmpty || _cidrs.Contains(a.Span) || _cidrs.Contains(b.Span);

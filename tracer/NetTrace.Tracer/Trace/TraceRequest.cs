@@ -13,6 +13,8 @@ public sealed record TraceRequest
     /// <summary>Probe names from <see cref="ProbeNames.All"/>.</summary>
     public IReadOnlySet<string> Probes { get; init; } = ProbeNames.All.ToHashSet();
     public TimeSpan SoftirqThreshold { get; init; } = TimeSpan.FromMilliseconds(1);
+    /// <summary>Received packets that waited at least this long before netif_receive_skb become events.</summary>
+    public TimeSpan RxLatencyThreshold { get; init; } = TimeSpan.FromMilliseconds(2);
     public bool IncludeUnspecifiedDrops { get; init; }
     /// <summary>Drop reason names never streamed; null = <see cref="NetTrace.Tracer.Session.TraceSessionOptions.DefaultExcludedDropReasons"/>.</summary>
     public IReadOnlyList<string>? ExcludedDropReasons { get; init; }

@@ -129,8 +129,10 @@ public static class ProbeNames
     public const string Drops = "drops";
     public const string Softirq = "softirq";
     public const string Conntrack = "conntrack";
+    public const string RxLatency = "rx-latency";
+    public const string CpuGaps = "cpu-gaps";
 
-    public static readonly IReadOnlyList<string> All = [TcpConnect, TcpSendmsg, IcmpEcho, Drops, Softirq];
+    public static readonly IReadOnlyList<string> All = [TcpConnect, TcpSendmsg, IcmpEcho, Drops, Softirq, RxLatency, CpuGaps];
 
     public static string? Of(TraceEvent e) => e.KindCase switch
     {
@@ -140,6 +142,8 @@ public static class ProbeNames
         TraceEvent.KindOneofCase.Drop => Drops,
         TraceEvent.KindOneofCase.SoftirqStall or TraceEvent.KindOneofCase.SoftirqHistogram => Softirq,
         TraceEvent.KindOneofCase.Nat => Conntrack,
+        TraceEvent.KindOneofCase.RxLatency or TraceEvent.KindOneofCase.RxLatencyHistogram => RxLatency,
+        TraceEvent.KindOneofCase.CpuGap or TraceEvent.KindOneofCase.CpuGapWatch => CpuGaps,
         _ => null,
     };
 }

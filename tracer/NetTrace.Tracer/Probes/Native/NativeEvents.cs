@@ -176,3 +176,60 @@ internal struct SoftirqsConfig
     public uint Vec;
     public uint _pad;
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct CpugapEvent
+{
+    public NtHeader Hdr;
+    public ulong GapNs;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct CpugapsConfig
+{
+    public ulong ThresholdNs;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct RxlatHist
+{
+    public const int Slots = 40;
+    public fixed ulong Buckets[Slots];
+    public ulong Count;
+    public ulong SumNs;
+    public ulong MaxNs;
+    public ulong OverThreshold;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct RxlatEvent
+{
+    public NtHeader Hdr;
+    public fixed byte Saddr[16];
+    public fixed byte Daddr[16];
+    public ulong LatencyNs;
+    public ulong StampNs;
+    public uint StampCpu;
+    public uint Ifindex;
+    public uint SoftirqElapsedUs;
+    public ushort Family;
+    public ushort Sport;
+    public ushort Dport;
+    public byte Protocol;
+    public byte IcmpType;
+    public byte TcpFlags;
+    public byte Context;
+    public byte StampKind;
+    public fixed byte _pad[5];
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct RxlatencyConfig
+{
+    public NtFilter Filter;
+    public ulong ThresholdNs;
+    public uint SoftirqVec;
+    public byte TrackContext;
+    public byte StampVethXmit;
+    public fixed byte _pad[2];
+}

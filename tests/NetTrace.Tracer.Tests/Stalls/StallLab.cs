@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using NetTrace.Lab.Netns;
+using NetTrace.Tracer.Conntrack;
+
+namespace NetTrace.Tracer.Tests.Stalls;
+
+/// <summary>
+/// A real one-CPU NET_RX stall (KERNEL-NOTES "Real softirq stalls here"): a sender namespace and a receiver
+/// namespace joined by veth, the receiver's rx-0 steered to CPU1 with RPS (a NIC queue whose IRQ lands on CPU1);
+/// pings and a TCP stream sent from CPU0; and a third namespace with a large IPv6 route table whose device MTU is
+/// changed from a process pinned to CPU1 — each change walks every route with bottom halves off, so packets queued
+/// to CPU1 wait. Every namespace is removed on Dispose (also after a failed test).
+/// </summary>
+internal sealed partial class StallLab : IDisposable
+{
+    public const int SenderCpu = 0, StallCpu = 1;
+    public const string SenderAddress = "10.231.0.1", ReceiverAddress = "10.231.0.2";
+    public const int TcpPort = 7311;
+
+    public string Sender { get; }
+    public string Receiver { get; }
+    public string RouteHolder { get; }
+    private readonly List<string> _created = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Thread> _threads = [];
+    private Process? _ping;
+    private Socket? _listener;
+    private int _mtu = 1500;
+
+    private StallLab()
+    {
+        var id = Convert.ToHexString(Guid.NewGuid().ToByteArray())[..6].ToLowerInvariant();
+        Sender = "nts" + id;
+        Receiver = "ntr" + id;
+        RouteHolder = "ntm" + id;
+    }
+
+    public string ReceiverNetnsPath => "/run/netns/" + Receiver;
+
+    public static StallLab Create(int routes)
+    {
+        var lab = new StallLab();
+        try
+        {
+            lab.Build(routes);
+            return lab;
+        }
+        catch
+        {
+            lab.Dispose();
+            throw;
+        }
+    }
+
+    private void Build(int routes)
+    {
+        foreach (var ns in new[] { Sender, Receiver, RouteHolder })
+        {
+            Ip("netns", "add", ns);
+            _created.Add(ns);
+            Ip("-n", ns, "link", "set", "lo", "up");
+        }
+        Ip("link", "add", "ve0", "netns", Sender, "type", "veth", "peer", "name", "ve1", "netns", Receiver);
+        Ip("-n", Sender, "addr", "add", SenderAddress + "/24", "dev", "ve0");
+        Ip("-n", Receiver, "addr", "add", ReceiverAddress + "/24", "dev", "ve1");
+        Ip("-n", Sender, "link", "set", "ve0", "up");
+        Ip("-n", Receiver, "link", "set", "ve1", "up");
+        // The receiver's packets are processed on CPU1 (RPS), as if the NIC queue's interrupt were bound there.
+        Run("ip", "netns", "exec", Receiver, "sh", "-c", $"echo {1 << StallCpu:x} > /sys/class/net/ve1/queues/rx-0/rps_cpus");
+
+        Ip("-n", RouteHolder, "link", "add", "rt0", "type", "veth", "peer", "name", "rt1");
+        Ip("-n", RouteHolder, "link", "set", "rt0", "up");
+        Ip("-n", RouteHolder, "link", "set", "rt1", "up");
+        Ip("-n", RouteHolder, "-6", "addr", "add", "2001:db8::1/64", "dev", "rt0", "nodad");
+        var batch = Path.Combine(Path.GetTempPath(), $"{RouteHolder}.routes");
+        using (var w = new StreamWriter(batch))
+            for (int i = 0; i < routes; i++)
+                w.WriteLine($"route add 2001:db8:{i >> 16:x}:{i & 0xffff:x}::/64 dev rt0");
+        try { Run("ip", ["-n", RouteHolder, "-6", "-batch", batch], TimeSpan.FromSeconds(60)); }
+        finally { File.Delete(batch); }
+    }
+
+    /// <summary>Pings every 2 ms and a TCP stream of 64-byte writes every 2 ms, both sent from CPU0, until Dispose.</summary>
+    public void StartTraffic(TimeSpan duration)
+    {
+        var count = (int)(duration.TotalMilliseconds / 2);
+        _ping = Process.Start(new ProcessStartInfo("taskset",
+            ["-c", SenderCpu.ToString(), "ip", "netns", "exec", Sender, "ping", "-q", "-n", "-i", "0.002", "-W", "1", "-c", count.ToString(), ReceiverAddress])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+
+        _listener = NetnsThread.Run("/run/netns/" + Receiver, () =>
+        {
+            var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            l.Bind(new IPEndPoint(IPAddress.Parse(ReceiverAddress), TcpPort));
+            l.Listen();
+            return l;
+        });
+        var listener = _listener;
+        Start(() =>
+        {
+            try
+            {
+                using var conn = listener.Accept();
+                var buf = new byte[4096];
+                while (!_stop.IsCancellationRequested && conn.Receive(buf) > 0) { }
+            }
+            catch (SocketException) { } // closed by Dispose
+            catch (ObjectDisposedException) { }
+        });
+        Start(() =>
+        {
+            NetnsThread.Enter("/run/netns/" + Sender);
+            PinCurrentThread(SenderCpu);
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            client.Connect(IPAddress.Parse(ReceiverAddress), TcpPort);
+            var payload = new byte[64];
+            var end = Stopwatch.StartNew();
+            try
+            {
+                while (!_stop.IsCancellationRequested && end.Elapsed < duration)
+                {
+                    client.Send(payload);
+                    Thread.Sleep(2);
+                }
+            }
+            catch (SocketException) { }
+        });
+    }
+
+    private void Start(Action body)
+    {
+        var t = new Thread(() => body()) { IsBackground = true, Name = "stall-lab" };
+        _threads.Add(t);
+        t.Start();
+    }
+
+    /// <summary>One MTU change of the route-holding namespace's device from a process pinned to CPU1: the kernel
+    /// walks the whole IPv6 route table with bottom halves off. Returns the process id and its wall time.</summary>
+    public (int Pid, TimeSpan Elapsed) ChangeMtuOnStallCpu()
+    {
+        _mtu = _mtu == 1500 ? 1400 : 1500;
+        var psi = new ProcessStartInfo("taskset", ["-c", StallCpu.ToString(), "ip", "-n", RouteHolder, "link", "set", "rt0", "mtu", _mtu.ToString()])
+            { RedirectStandardError = true, RedirectStandardOutput = true };
+        var clock = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        if (!p.WaitForExit(30_000)) { p.Kill(); throw new TimeoutException("ip link set mtu did not finish in 30 s"); }
+        var elapsed = clock.Elapsed;
+        if (p.ExitCode != 0) throw new InvalidOperationException("ip link set mtu failed: " + p.StandardError.ReadToEnd());
+        return (p.Id, elapsed); // taskset execs ip: one pid
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try { _ping?.Kill(); } catch (InvalidOperationException) { }
+        _ping?.Dispose();
+        _listener?.Dispose();
+        foreach (var t in _threads) t.Join(TimeSpan.FromSeconds(5));
+        foreach (var ns in _created) CommandRunner.Run("ip", ["netns", "del", ns]);
+    }
+
+    private static void Ip(params string[] args) => Run("ip", args);
+
+    private static void Run(string file, params string[] args) => Run(file, args, null);
+
+    private static void Run(string file, string[] args, TimeSpan? timeout)
+    {
+        var r = CommandRunner.Run(file, args, timeout);
+        if (r.ExitCode != 0) throw new LabCommandException(file + " " + string.Join(' ', args), r.ExitCode, r.Stderr);
+    }
+
+    private static unsafe void PinCurrentThread(int cpu)
+    {
+        ulong mask = 1UL << cpu;
+        if (sched_setaffinity(0, sizeof(ulong), &mask) != 0)
+            throw new InvalidOperationException($"cannot pin to CPU {cpu}: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int sched_setaffinity(int pid, nint size, ulong* mask);
+}
