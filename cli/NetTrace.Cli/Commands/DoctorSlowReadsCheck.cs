@@ -71,7 +71,9 @@ public static class DoctorSlowReadsCheck
                 : f.Path.StartsWith("/proc/net/udp", StringComparison.Ordinal) ? "udp_hash_entries" : null;
             string buckets = hash != null && r.HashSizes?.TryGetValue(hash, out var n) == true
                 ? $" (walks {n.ToString("N0", CultureInfo.InvariantCulture)} hash buckets, net.ipv4.{hash})" : "";
-            details.Add($"{f.Path}: {f.Lines.ToString("N0", CultureInfo.InvariantCulture)} {what}{buckets}, {Bytes(f.Bytes)}: {Line(f)}");
+            // A read cut at the time budget has counted only the entries it got to.
+            string count = f.Lines.ToString("N0", CultureInfo.InvariantCulture) + (f.Partial && f.Reads == 0 && f.Path != "/proc/net/ipv6_route" ? "+" : "");
+            details.Add($"{f.Path}: {count} {what}{buckets}, {Bytes(f.Bytes)}: {Line(f)}");
             timed.Add((f.Path, f));
         }
         details.AddRange(notes.Select(n => "note: " + n));
@@ -107,7 +109,9 @@ public static class DoctorSlowReadsCheck
     }
 
     private static string Line(FileReadTiming f) =>
-        $"median {Ms(f.MedianMs)}, max {Ms(f.MaxMs)} over {f.Reads} read{(f.Reads == 1 ? "" : "s")}, slowest read() {Ms(f.LongestCallMs)}";
+        f.Partial
+            ? $"slowest read() {Ms(f.LongestCallMs)} ({f.Note})"
+            : $"median {Ms(f.MedianMs)}, max {Ms(f.MaxMs)} over {f.Reads} read{(f.Reads == 1 ? "" : "s")}, slowest read() {Ms(f.LongestCallMs)}";
 
     private static double Median(IEnumerable<double> xs) { var s = xs.Order().ToList(); return s.Count == 0 ? 0 : s[s.Count / 2]; }
 
