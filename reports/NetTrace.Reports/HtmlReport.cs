@@ -9,7 +9,7 @@ namespace NetTrace.Reports;
 /// <summary>
 /// The self-contained HTML report: one file, no scripts, nothing loaded from the network (a Content Security
 /// Policy says so to the browser too), charts inlined as SVG or PNG data URIs. Sections in the order a reader
-/// needs them: what was analysed, findings, latency over time, percentiles, SYN retransmissions, worst flows.
+/// needs them: what was analysed, findings, receive-path stalls (when there is stall data), latency over time, percentiles, SYN retransmissions, worst flows.
 /// </summary>
 public static class HtmlReport
 {
@@ -80,6 +80,7 @@ public static class HtmlReport
 
         Timed("sources", () => SourcesSection.Write(h, d));
         Timed("findings", () => FindingsSection.Write(h, d));
+        Timed("receive-path stalls", () => StallSection.Write(h, d, options));
         Timed("SNAT port race", () => SnatRaceSection.Write(h, d, options));
         Timed("latency over time", () => LatencySection.WriteOverTime(h, d, options));
         Timed("percentiles and histograms", () => LatencySection.WritePercentiles(h, d, options));

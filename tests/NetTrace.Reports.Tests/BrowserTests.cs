@@ -93,6 +93,28 @@ public class BrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixt
         finally { dir.Delete(true); }
     }
 
+    [Fact]
+    public async Task Stall_report_shows_heatmap_timeline_and_queue_charts_with_a_hostile_task_name_inert()
+    {
+        var path = Path.Combine(ArtifactsDir, "stalls.html");
+        var settings = new Synthetic.SyntheticStalls.Settings { HeldByComm = TestModels.ScriptPayload, Cpus = 8, TimelinePoints = 20_000 };
+        HtmlReport.Write(Synthetic.SyntheticStalls.Result(settings, handshakes: 2_000), path);
+        var page = await OpenAsync(path, "stalls.png");
+        Assert.True(await page.Locator("#stalls").IsVisibleAsync());
+        // Heatmap (hand-built SVG, one row per CPU), timeline (PNG at this size), flows and delayed-packets bars.
+        Assert.True(await page.Locator("#chart-cpu-delay > svg").IsVisibleAsync());
+        Assert.Equal(8, await page.Locator("#chart-cpu-delay svg g[data-cpu]").CountAsync());
+        Assert.Equal(1, await page.Locator("#chart-stall-timeline > img").CountAsync());
+        Assert.True(await page.Locator("#chart-rxq-flows > svg").IsVisibleAsync());
+        Assert.True(await page.Locator("#chart-rxq-delayed > svg").IsVisibleAsync());
+        Assert.Equal(0, await page.EvaluateAsync<int>("document.querySelectorAll('script, iframe, [id^=injected]').length"));
+        Assert.Null(await page.EvaluateAsync<string?>("document.body.getAttribute('data-pwned')"));
+        // The task name is shown as text, as the kernel reported it.
+        var heldBy = await page.Locator("#stalls table").Last.Locator("tbody tr").First.Locator("td").Nth(5).InnerTextAsync();
+        Assert.Equal(TestModels.ScriptPayload + " (pid 4242)", heldBy);
+        Assert.Equal(1, await page.Locator("#stalls tr.hot").CountAsync());
+    }
+
     /// <summary>
     /// Opens the report and checks what every report must satisfy: no console errors or page errors, no request
     /// leaves the file, the findings section is there, every chart is visible with a non-zero size (PNG charts

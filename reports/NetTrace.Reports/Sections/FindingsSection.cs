@@ -15,17 +15,21 @@ internal static class FindingsSection
         if (findings.Count == 0)
         {
             h.Paragraph("No findings: nothing in this input matched a known cause of late or lost packets " +
-                        "(SYNs retransmitted at the initial RTO, slow handshakes, late ICMP echoes, NAT port races). " +
+                        "(SYNs retransmitted at the initial RTO, slow handshakes, late ICMP echoes, NAT port races, receive-path stalls). " +
                         "The charts below still show the latency that was measured.", "ok");
             h.Raw("</section>\n");
             return;
         }
+        bool stallSection = StallView.From(d.Result) != null;
         foreach (var f in findings.OrderByDescending(f => f.Severity).ThenByDescending(f => f.Confidence))
-            WriteFinding(h, f);
+            WriteFinding(h, f, stallSection);
         h.Raw("</section>\n");
     }
 
-    private static void WriteFinding(HtmlWriter h, Finding f)
+    /// <summary>Finding kinds whose details (heatmap, timeline, queues, stall list) are in the stall section.</summary>
+    public static readonly HashSet<string> StallKinds = new(StringComparer.Ordinal) { "softirq-stall", "rx-queue-stall" };
+
+    private static void WriteFinding(HtmlWriter h, Finding f, bool stallSection)
     {
         string sev = f.Severity.ToString().ToLowerInvariant();
         h.Raw($"<article class=\"finding sev-{sev}-b\">\n<h3><span class=\"sev sev-{sev}\">{sev}</span>");
@@ -55,6 +59,8 @@ internal static class FindingsSection
             foreach (var e in f.Evidence) { h.RowStart(); h.Cell(e.Label); h.MonoCell(e.Value); h.RowEnd(); }
             h.TableEnd();
         }
+        if (stallSection && StallKinds.Contains(f.Kind))
+            h.Raw("<p class=\"caption\">The heatmap, latency timeline, RX queues and every stall: <a href=\"#stalls\">Receive-path stalls</a>.</p>\n");
         h.Raw("<h4>What to do</h4>\n");
         h.Paragraph(f.Remediation);
         h.Raw("</article>\n");
