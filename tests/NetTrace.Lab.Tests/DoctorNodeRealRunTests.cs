@@ -16,6 +16,7 @@ public class DoctorNodeRealRunTests
     [Fact]
     public void Json_run_has_the_node_sections_with_this_machines_values()
     {
+        var devicesBefore = HostDevices();
         var stdout = new StringWriter();
         var clock = Stopwatch.StartNew();
         int code = new DoctorHandler(new DoctorOptions(Json: true, Netns: null, SoftnetInterval: TimeSpan.FromSeconds(0.2)),
@@ -66,7 +67,11 @@ public class DoctorNodeRealRunTests
         var rps = checks["rps-irq"];
         Assert.NotEqual("skipped", rps.GetProperty("status").GetString());
         var devices = rps.GetProperty("data").GetProperty("devices").EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToList();
-        Assert.Equal(Directory.EnumerateDirectories("/sys/class/net").Select(Path.GetFileName).Order(StringComparer.Ordinal), devices);
+        // Other tests may add or remove host devices meanwhile: those present throughout must be listed, nothing unknown.
+        var devicesAfter = HostDevices();
+        Assert.Subset(devices.ToHashSet(), devicesBefore.Intersect(devicesAfter).ToHashSet());
+        Assert.Superset(devices.ToHashSet(), devicesBefore.Union(devicesAfter).ToHashSet());
+        Assert.Equal(devices.Order(StringComparer.Ordinal), devices);
     }
 
     [Fact]
@@ -113,6 +118,8 @@ public class DoctorNodeRealRunTests
         }
         Assert.DoesNotContain(ns, Cmd.Check("ip", "netns", "list"));
     }
+
+    private static HashSet<string?> HostDevices() => Directory.EnumerateDirectories("/sys/class/net").Select(Path.GetFileName).ToHashSet();
 
     private static int SysfsMounts() => File.ReadAllLines("/proc/self/mountinfo").Count(l => l.Contains(" - sysfs "));
 }

@@ -18,7 +18,8 @@ public static class DoctorCommand
             "port race; conntrack insert_failed / drop / clash_resolve / early_drop counters; conntrack table fill.\n" +
             "What can stall a CPU's packet processing (NET_RX softirq): kernel files that agents read on a schedule and\n" +
             "that are slow to read (memory.stat of the memory cgroups cadvisor reads, /proc/net/ipv6_route, route, tcp*,\n" +
-            "udp*; each read 3 times, ~2 s in all), dying memory cgroups (v1 and v2), /proc/net/softnet_stat per CPU\n" +
+            "udp*; each read up to 3 times, ~2 s in all; a large ipv6_route is timed by one read near its end, never read in\n" +
+            "full, since every read() of it re-walks the route tree), dying memory cgroups (v1 and v2), softnet_stat per CPU\n" +
             "(backlog drops, time_squeeze; totals and the rise over --softnet-interval), RPS/XPS and IRQ affinity per device.\n" +
             "Each check prints its status, what it means and what to do. Exit code 0 = all ok, 1 = something to look at,\n" +
             "2 = could not check.\n\n" +

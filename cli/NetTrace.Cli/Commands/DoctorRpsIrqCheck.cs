@@ -52,7 +52,7 @@ public static class DoctorRpsIrqCheck
             foreach (var irq in d.Irqs)
                 details.Add($"  IRQ {irq.Irq} {irq.Name}{(irq.IsQueue ? "" : " (not a queue)")}: affinity {List(irq.Affinity)}" +
                             (irq.EffectiveAffinity != null ? $", effective {List(irq.EffectiveAffinity)}" : "") +
-                            $"; count {string.Join(" ", irq.CountsByCpu.OrderBy(kv => kv.Key).Select(kv => $"cpu{kv.Key} {kv.Value}"))}" +
+                            $"; count {Counts(irq.CountsByCpu)}" +
                             (irq.Error != null ? $" ({irq.Error})" : ""));
             foreach (var q in d.Rx.Where(q => q.Cpus is { Count: > 0 } || q.Error != null || q.FlowCount > 0))
                 details.Add($"  {q.Queue}: rps_cpus {List(q.Cpus)}, rps_flow_cnt {q.FlowCount?.ToString() ?? "?"}{(q.Error != null ? $" ({q.Error})" : "")}");
@@ -119,6 +119,14 @@ public static class DoctorRpsIrqCheck
         var top = byCpu.MaxBy(kv => kv.Value);
         double share = (double)top.Value / total;
         return share >= ConcentratedShare ? (top.Key, share, total) : null;
+    }
+
+    /// <summary>Only the CPUs that took this interrupt: on a 128-CPU node the zeros would drown the line.</summary>
+    private static string Counts(IReadOnlyDictionary<int, long> byCpu)
+    {
+        var hit = byCpu.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key).Select(kv => $"cpu{kv.Key} {kv.Value}").ToList();
+        if (hit.Count == 0) return "0";
+        return string.Join(" ", hit) + (hit.Count < byCpu.Count ? ", other CPUs 0" : "");
     }
 
     private static string List(IReadOnlyList<int>? cpus) => cpus == null ? "?" : CpuSet.Format(cpus);
