@@ -45,8 +45,15 @@ public class SoftirqStallLabTests
         Assert.True(s.BaselineP99Ms < 5, $"baseline p99 {s.BaselineP99Ms} ms");
         Assert.Equal(0, s.Lost);
 
-        // Every stall delays both ICMP and TCP on the steered path, by about the stall's length; the control path's
-        // flows (another CPU) are not delayed.
+        // The steering is what the lab says: every TCP probe on the stalled queue had its SYN-ACK handled by CPU 1,
+        // every probe on the other queues by CPU 0 (SO_INCOMING_CPU, the kernel's own record per socket).
+        var tcp = r.Probes.Where(p => p.Kind == ProbeKind.Tcp && p.Cpu != null).ToList();
+        Assert.True(tcp.Count > 1000, $"{tcp.Count} answered TCP probes");
+        Assert.All(tcp, p => Assert.Equal(p.Path == ProbePath.Stalled ? 1 : 0, p.Cpu));
+        Assert.All(r.Probes.Where(p => p.Kind == ProbeKind.Icmp), p => Assert.Equal(ProbePath.Stalled, p.Path));
+
+        // Every stall delays ICMP and the stalled queue's TCP flows by about the stall's length; TCP flows between
+        // the same two hosts that hash to other queues (another CPU) are not delayed.
         foreach (var (st, im) in r.Stalls.Zip(s.PerStall))
         {
             Assert.True(im.StalledIcmpDelayed >= 2, $"stall {st.Index}: {im.StalledIcmpDelayed} ICMP delayed");

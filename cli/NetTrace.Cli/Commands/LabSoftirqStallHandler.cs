@@ -59,7 +59,8 @@ public sealed class LabSoftirqStallHandler(LabSoftirqStallOptions options, TextW
         var o = r.Options;
         var s = r.Statistics;
         var how = o.Mechanism == StallMechanism.Mtu ? "MTU changes" : "agent reads of /proc/net/ipv6_route";
-        stdout.WriteLine($"softirq-stall lab: {how} over {r.RoutesLoaded:N0} IPv6 routes on CPU {o.StallCpu}; RPS: stalled path -> CPU {o.StallCpu}, control path -> CPU {o.SenderCpu}");
+        stdout.WriteLine($"softirq-stall lab: {how} over {r.RoutesLoaded:N0} IPv6 routes on CPU {o.StallCpu}; " +
+                         $"RX queue {r.StalledQueue} (ICMP and its TCP flows) -> CPU {o.StallCpu}, other queues' flows -> CPU {o.SenderCpu}");
         if (r.Stalls.Count > 0)
         {
             var d = r.Stalls.Select(x => x.CpuMs).Order().ToList();
@@ -68,12 +69,12 @@ public sealed class LabSoftirqStallHandler(LabSoftirqStallOptions options, TextW
             stdout.WriteLine($"  stall lengths:   {string.Join(", ", r.Stalls.Select(x => Ms(x.CpuMs)))} ms on CPU (min {Ms(d[0])}, median {Ms(d[d.Count / 2])}, max {Ms(d[^1])}); " +
                              $"wall {string.Join(", ", r.Stalls.Select(x => Ms(x.DurationMs)))} ms");
         }
-        stdout.WriteLine($"  probes:          {s.Sent:N0} sent (ICMP + TCP, both paths), {s.Lost} unanswered; baseline p50 {s.BaselineP50Ms:0.000} ms, p99 {s.BaselineP99Ms:0.000} ms; delayed = over {s.DelayedThresholdMs:0.00} ms");
-        stdout.WriteLine($"  stalled path:    ICMP delayed {s.StalledIcmpDelayed}, TCP SYN->SYN-ACK delayed {s.StalledTcpDelayed}, max extra latency {Ms(s.StalledMaxExtraMs)} ms");
-        stdout.WriteLine($"  control path:    ICMP delayed {s.ControlIcmpDelayed}, TCP SYN->SYN-ACK delayed {s.ControlTcpDelayed}, max extra latency {Ms(s.ControlMaxExtraMs)} ms");
+        stdout.WriteLine($"  probes:          {s.Sent:N0} sent (ICMP; TCP on the stalled and on other queues), {s.Lost} unanswered; baseline p50 {s.BaselineP50Ms:0.000} ms, p99 {s.BaselineP99Ms:0.000} ms; delayed = over {s.DelayedThresholdMs:0.00} ms");
+        stdout.WriteLine($"  queue {r.StalledQueue} (CPU {o.StallCpu}): ICMP delayed {s.StalledIcmpDelayed}, TCP SYN->SYN-ACK delayed {s.StalledTcpDelayed}, max extra latency {Ms(s.StalledMaxExtraMs)} ms");
+        stdout.WriteLine($"  other queues (CPU {o.SenderCpu}): TCP SYN->SYN-ACK delayed {s.ControlTcpDelayed}, max extra latency {Ms(s.ControlMaxExtraMs)} ms");
         foreach (var (st, im) in r.Stalls.Zip(s.PerStall))
-            stdout.WriteLine($"    stall {st.Index}: {Ms(st.CpuMs)} ms -> stalled path max {Ms(im.StalledMaxLatencyMs)} ms " +
-                             $"(ICMP {im.StalledIcmpDelayed}, TCP {im.StalledTcpDelayed} delayed; {im.BurstReplies} replies released in one burst), control max {im.ControlMaxLatencyMs:0.00} ms");
+            stdout.WriteLine($"    stall {st.Index}: {Ms(st.CpuMs)} ms -> queue {r.StalledQueue} max {Ms(im.StalledMaxLatencyMs)} ms " +
+                             $"(ICMP {im.StalledIcmpDelayed}, TCP {im.StalledTcpDelayed} delayed; {im.BurstReplies} replies released in one burst), other queues max {im.ControlMaxLatencyMs:0.00} ms");
         if (s.DelayedOutsideStalls > 0)
             stdout.WriteLine($"  delayed probes outside the stalls: {s.DelayedOutsideStalls} (this machine's own pauses, not the lab's)");
         if (r.Live is { } live)
@@ -98,14 +99,15 @@ public sealed class LabSoftirqStallHandler(LabSoftirqStallOptions options, TextW
         var doc = new
         {
             mode = r.Options.Mechanism, routes = r.RoutesLoaded, stallCpu = r.Options.StallCpu, senderCpu = r.Options.SenderCpu,
+            stalledQueue = r.StalledQueue,
             intervalMs = r.Options.IntervalMs, gapMs = r.Options.GapMs,
             stalls = r.Stalls.Select(x => new { index = x.Index, start = x.StartUnixSeconds, cpuMs = Math.Round(x.CpuMs, 3), wallMs = Math.Round(x.DurationMs, 3), cpu = x.Cpu, task = x.Task, pid = x.Pid, tid = x.Tid }),
             probes = new
             {
                 sent = s.Sent, unanswered = s.Lost,
                 baselineP50Ms = Math.Round(s.BaselineP50Ms, 3), baselineP99Ms = Math.Round(s.BaselineP99Ms, 3), delayedThresholdMs = Math.Round(s.DelayedThresholdMs, 3),
-                stalledPath = new { icmpDelayed = s.StalledIcmpDelayed, tcpDelayed = s.StalledTcpDelayed, maxExtraMs = Math.Round(s.StalledMaxExtraMs, 3) },
-                controlPath = new { icmpDelayed = s.ControlIcmpDelayed, tcpDelayed = s.ControlTcpDelayed, maxExtraMs = Math.Round(s.ControlMaxExtraMs, 3) },
+                stalledQueue = new { icmpDelayed = s.StalledIcmpDelayed, tcpDelayed = s.StalledTcpDelayed, maxExtraMs = Math.Round(s.StalledMaxExtraMs, 3) },
+                otherQueues = new { tcpDelayed = s.ControlTcpDelayed, maxExtraMs = Math.Round(s.ControlMaxExtraMs, 3) },
                 delayedOutsideStalls = s.DelayedOutsideStalls,
                 perStall = s.PerStall,
                 unansweredProbes = s.Unanswered.Select(p => new { path = p.Path, kind = p.Kind, tick = p.Tick, sent = p.SendUnixSeconds, sourcePort = p.SourcePort }),

@@ -1,5 +1,6 @@
 namespace NetTrace.Lab.SoftirqStall;
 
+/// <summary>Stalled: the flow hashes to the stalled RX queue (its packets handled by the stall CPU). Control: another queue.</summary>
 public enum ProbePath { Stalled, Control }
 
 public enum ProbeKind { Icmp, Tcp }
@@ -16,7 +17,8 @@ public sealed record ProbeSample(
     int Tick,
     double SendUnixSeconds,
     double? LatencyMs,          // null: no reply before the lab ended
-    int SourcePort = 0)         // TCP: each probe is its own flow
+    int SourcePort = 0,         // TCP: each probe is its own flow
+    int? Cpu = null)            // TCP: the CPU that handled the SYN-ACK (SO_INCOMING_CPU), i.e. the flow's queue CPU
 {
     public double? ReplyUnixSeconds => LatencyMs is { } l ? SendUnixSeconds + l / 1000 : null;
 }

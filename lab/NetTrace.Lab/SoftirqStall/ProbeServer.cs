@@ -4,9 +4,10 @@ using System.Net.Sockets;
 namespace NetTrace.Lab.SoftirqStall;
 
 /// <summary>
-/// The service in the server namespace: a TCP listener whose SYN-ACKs the probes time. Accepted connections are
-/// closed at once (the probes only need the handshake); accepting keeps the accept queue from filling, which would
-/// make the kernel drop SYNs and turn stalls into 1 s retransmits.
+/// The service in the server namespace: a TCP listener whose SYN-ACKs the probes time. Accepting keeps the accept
+/// queue from filling, which would make the kernel drop SYNs and turn stalls into 1 s retransmits. Accepted
+/// connections are closed only a second later, after the client's RST: a close right away would send a FIN from
+/// whatever CPU this thread runs on, and the client would record that CPU as the flow's (SO_INCOMING_CPU).
 /// </summary>
 internal sealed class ProbeServer : IDisposable
 {
@@ -29,21 +30,33 @@ internal sealed class ProbeServer : IDisposable
 
     private void Accept()
     {
-        while (!_stop)
+        var held = new Queue<(Socket Socket, long At)>();
+        try
         {
-            try { _listener.Accept().Dispose(); }
-            catch (SocketException) when (_stop) { return; }
-            catch (SocketException) { }          // a reset before accept: the probe already closed
-            catch (ObjectDisposedException) { return; }
+            while (!_stop)
+            {
+                long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                while (held.Count > 0 && now - held.Peek().At > System.Diagnostics.Stopwatch.Frequency) held.Dequeue().Socket.Dispose();
+                try
+                {
+                    if (!_listener.Poll(100_000, SelectMode.SelectRead)) continue;
+                    held.Enqueue((_listener.Accept(), now));
+                }
+                catch (SocketException) when (_stop) { return; }
+                catch (SocketException) { }          // a reset before accept: the probe already closed
+            }
+        }
+        catch (ObjectDisposedException) { }
+        finally
+        {
+            foreach (var (s, _) in held) s.Dispose();
         }
     }
 
     public void Dispose()
     {
         _stop = true;
-        // shutdown() wakes the blocked accept() on Linux; close alone would not.
-        try { _listener.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
+        _acceptor.Join(TimeSpan.FromSeconds(2));   // polls every 100 ms
         _listener.Dispose();
-        _acceptor.Join(TimeSpan.FromSeconds(2));
     }
 }

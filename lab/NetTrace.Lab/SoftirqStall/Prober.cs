@@ -8,8 +8,9 @@ using NetTrace.Lab.SnatRace;
 namespace NetTrace.Lab.SoftirqStall;
 
 /// <summary>
-/// The lab's own load tester, in the client namespace on the sender CPU: every tick one ICMP echo and one TCP connect
-/// (a new source port, so a new flow, each time) to the server on each path. Not `ping -i`: ping's short intervals
+/// The lab's own load tester, in the client namespace on the sender CPU: every tick one ICMP echo (always the same
+/// flow, so always the stalled queue) and two TCP connects, each from a new source port (a new flow): one whose RSS
+/// queue is the stalled one and one on another queue (see <see cref="RssSteering"/>). Not `ping -i`: ping's short intervals
 /// are not kept (it sends every ~16 ms and pauses after unanswered requests) and it would hide the very clustering
 /// the lab shows. Replies are timed by the kernel (see <see cref="ProbeSample"/>).
 /// </summary>
@@ -18,7 +19,7 @@ internal sealed partial class Prober
     private readonly SoftirqStallOptions _o;
     private readonly SoftirqStallTopology _topo;
     private readonly ushort _icmpId = (ushort)Random.Shared.Next(1, 0xfffe);
-    private readonly double[][] _icmpSend, _icmpReply;          // [path][tick], NaN = none
+    private readonly double[] _icmpSend, _icmpReply;          // [tick], NaN = none
     private readonly List<ProbeSample> _tcp = [];
     private readonly int _ticks;
     private volatile bool _stop;
@@ -29,9 +30,14 @@ internal sealed partial class Prober
         _topo = topo;
         _ticks = (int)Math.Ceiling(o.PlannedDuration.TotalMilliseconds / o.IntervalMs);
         if (_ticks > 65_535) throw new ArgumentException("too many probe ticks for 16-bit ICMP sequence numbers: raise --interval-ms");
-        _icmpSend = [NaNs(_ticks), NaNs(_ticks)];
-        _icmpReply = [NaNs(_ticks), NaNs(_ticks)];
+        _icmpSend = NaNs(_ticks);
+        _icmpReply = NaNs(_ticks);
+        Steering = new RssSteering(SoftirqStallTopology.ClientIp, SoftirqStallTopology.ServerIp, o.ServerPort);
+        if (Steering.StalledPorts.Count == 0 || Steering.ControlPorts.Count == 0)
+            throw new LabException("no source port hashes to the stalled RX queue (or none to the others)");
     }
+
+    public RssSteering Steering { get; }
 
     private static double[] NaNs(int n) { var a = new double[n]; Array.Fill(a, double.NaN); return a; }
 
@@ -75,9 +81,9 @@ internal sealed partial class Prober
 
     private void Send(Socket icmp, long origin, CancellationToken ct)
     {
-        var targets = new[] { SoftirqStallTopology.ServerIp, SoftirqStallTopology.ControlServerIp };
-        var tcpTargets = targets.Select(a => new IPEndPoint(a, _o.ServerPort)).ToArray();
-        var icmpTargets = targets.Select(a => new IPEndPoint(a, 0)).ToArray();
+        var tcpTarget = new IPEndPoint(SoftirqStallTopology.ServerIp, _o.ServerPort);
+        var icmpTarget = new IPEndPoint(SoftirqStallTopology.ServerIp, 0);
+        IReadOnlyList<ushort>[] ports = [Steering.StalledPorts, Steering.ControlPorts];
         var pending = new List<PendingConnect>();
         var packet = new byte[16];
         long drainUntil = 0;
@@ -88,13 +94,12 @@ internal sealed partial class Prober
             long due = origin + (long)(tick * _o.IntervalMs * Stopwatch.Frequency / 1000);
             if (tick < _ticks && now >= due)
             {
+                EchoRequest(packet, _icmpId, (ushort)tick);
+                _icmpSend[tick] = UnixNow();
+                icmp.SendTo(packet, icmpTarget);
+                // Ports are reused after a full cycle (thousands of probes later); the RST close leaves no TIME_WAIT.
                 for (int p = 0; p < 2; p++)
-                {
-                    EchoRequest(packet, (ushort)(_icmpId + p), (ushort)tick);
-                    _icmpSend[p][tick] = UnixNow();
-                    icmp.SendTo(packet, icmpTargets[p]);
-                    pending.Add(StartConnect((ProbePath)p, tick, tcpTargets[p]));
-                }
+                    pending.Add(StartConnect((ProbePath)p, tick, ports[p][tick % ports[p].Count], tcpTarget));
                 tick++;
                 if (tick == _ticks) drainUntil = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 3 / 10;
                 continue;
@@ -110,12 +115,12 @@ internal sealed partial class Prober
         }
     }
 
-    private static PendingConnect StartConnect(ProbePath path, int tick, IPEndPoint target)
+    private static PendingConnect StartConnect(ProbePath path, int tick, int port, IPEndPoint target)
     {
         var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
         s.LingerState = new LingerOption(true, 0);   // RST on close: no TIME_WAIT pile-up over thousands of probes
-        s.Bind(new IPEndPoint(path == ProbePath.Stalled ? SoftirqStallTopology.ClientIp : SoftirqStallTopology.ControlClientIp, 0));
-        int port = ((IPEndPoint)s.LocalEndPoint!).Port;
+        s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        s.Bind(new IPEndPoint(SoftirqStallTopology.ClientIp, port));
         var sendUnix = UnixNow();
         var ts = Stopwatch.GetTimestamp();
         try { s.Connect(target); }
@@ -144,12 +149,14 @@ internal sealed partial class Prober
             if (!done.Contains(c.Socket)) continue;
             pending.RemoveAt(i);
             double? latency = null;
+            int? cpu = null;
             if ((int)c.Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)! == 0)
             {
                 var (rttUs, retrans) = TcpInfo(c.Socket);
                 latency = rttUs > 0 && retrans == 0 ? rttUs / 1000.0 : (now - c.SendTs) * 1000.0 / Stopwatch.Frequency;
+                cpu = IncomingCpu(c.Socket);
             }
-            lock (_tcp) _tcp.Add(new ProbeSample(c.Path, ProbeKind.Tcp, c.Tick, c.SendUnix, latency, c.Port));
+            lock (_tcp) _tcp.Add(new ProbeSample(c.Path, ProbeKind.Tcp, c.Tick, c.SendUnix, latency, c.Port, cpu));
             c.Socket.Dispose();
         }
     }
@@ -160,6 +167,13 @@ internal sealed partial class Prober
         Span<byte> info = stackalloc byte[232];
         int n = s.GetRawSocketOption(6 /* IPPROTO_TCP */, 11 /* TCP_INFO */, info);
         return n >= 104 ? (BinaryPrimitives.ReadUInt32LittleEndian(info[68..]), BinaryPrimitives.ReadUInt32LittleEndian(info[100..])) : (0, 0);
+    }
+
+    /// <summary>SO_INCOMING_CPU: the CPU whose receive processing last delivered to this socket (here: the SYN-ACK).</summary>
+    private static int? IncomingCpu(Socket s)
+    {
+        Span<byte> v = stackalloc byte[4];
+        return s.GetRawSocketOption(1 /* SOL_SOCKET */, 49 /* SO_INCOMING_CPU */, v) == 4 ? BinaryPrimitives.ReadInt32LittleEndian(v) : null;
     }
 
     private void Receive(Socket icmp)
@@ -178,9 +192,8 @@ internal sealed partial class Prober
                 if (n < ihl + 8 || buf[ihl] != 0 /* echo reply */) continue;
                 ushort id = BinaryPrimitives.ReadUInt16BigEndian(buf.AsSpan(ihl + 4));
                 ushort seq = BinaryPrimitives.ReadUInt16BigEndian(buf.AsSpan(ihl + 6));
-                int path = id - _icmpId;
-                if (path is < 0 or > 1 || seq >= _ticks || double.IsNaN(stamp)) continue;
-                Volatile.Write(ref _icmpReply[path][seq], stamp);
+                if (id != _icmpId || seq >= _ticks || double.IsNaN(stamp)) continue;
+                Volatile.Write(ref _icmpReply[seq], stamp);
             }
         }
         catch (ObjectDisposedException) { }
@@ -209,14 +222,13 @@ internal sealed partial class Prober
     private List<ProbeSample> Samples()
     {
         var all = new List<ProbeSample>();
-        for (int p = 0; p < 2; p++)
-            for (int t = 0; t < _ticks; t++)
-            {
-                double send = _icmpSend[p][t];
-                if (double.IsNaN(send)) continue;
-                double reply = Volatile.Read(ref _icmpReply[p][t]);
-                all.Add(new ProbeSample((ProbePath)p, ProbeKind.Icmp, t, send, double.IsNaN(reply) ? null : (reply - send) * 1000));
-            }
+        for (int t = 0; t < _ticks; t++)
+        {
+            double send = _icmpSend[t];
+            if (double.IsNaN(send)) continue;
+            double reply = Volatile.Read(ref _icmpReply[t]);
+            all.Add(new ProbeSample(ProbePath.Stalled, ProbeKind.Icmp, t, send, double.IsNaN(reply) ? null : (reply - send) * 1000));
+        }
         lock (_tcp) all.AddRange(_tcp);
         return all.OrderBy(s => s.SendUnixSeconds).ToList();
     }

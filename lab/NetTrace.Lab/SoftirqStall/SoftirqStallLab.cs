@@ -20,7 +20,7 @@ public static class SoftirqStallLab
             throw new LabException($"this process may only run on CPUs {string.Join(',', allowed)}; the lab needs {o.SenderCpu} and {o.StallCpu}");
         var sw = Stopwatch.StartNew();
         await using var lab = new NetnsLab("sirq");
-        progress.WriteLine($"building lab: client -> server over two veth pairs; RPS steers the stalled path to CPU {o.StallCpu}, the control path to CPU {o.SenderCpu}");
+        progress.WriteLine($"building lab: client -> server over two veth pairs; RPS steers the stalled queue's flows to CPU {o.StallCpu}, the other queues' to CPU {o.SenderCpu}");
         var topo = await SoftirqStallTopology.BuildAsync(lab, o, progress, ct);
         if (o.AfterSetup != null) await o.AfterSetup(topo);
         var captures = new List<TcpdumpCapture>();
@@ -32,8 +32,8 @@ public static class SoftirqStallLab
             {
                 Directory.CreateDirectory(o.CaptureDir);
                 var filter = $"icmp or tcp port {o.ServerPort}";
-                captures.Add(TcpdumpCapture.Start(topo.Client.Name, topo.Stalled.A.Device, Path.GetFullPath(Path.Combine(o.CaptureDir, "client.pcap")), filter));
-                captures.Add(TcpdumpCapture.Start(topo.Client.Name, topo.Control.A.Device, Path.GetFullPath(Path.Combine(o.CaptureDir, "client-control.pcap")), filter));
+                // Requests leave by both veths but every reply comes back by the first: capture both, in one file.
+                captures.Add(TcpdumpCapture.Start(topo.Client.Name, "any", Path.GetFullPath(Path.Combine(o.CaptureDir, "client.pcap")), filter));
             }
             if (o.Trace)
             {
@@ -41,11 +41,12 @@ public static class SoftirqStallLab
                 progress.WriteLine($"live NET_RX softirq tracing on every CPU ({live.Attach}), threshold {o.TraceThresholdMs} ms");
             }
             var setup = sw.Elapsed;
+            var prober = new Prober(o, topo);
             progress.WriteLine($"probing every {o.IntervalMs} ms (ICMP + TCP on both paths); {o.Stalls} stalls " +
                                $"({(o.Mechanism == StallMechanism.Mtu ? "MTU change" : "agent reading /proc/net/ipv6_route")} over {topo.RoutesLoaded:N0} routes) " +
                                $"on CPU {o.StallCpu} every {o.GapMs} ms after a {o.BaselineMs} ms baseline");
             long origin = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 20;
-            var prober = new Prober(o, topo);
+            progress.WriteLine($"RSS model: {prober.Steering.Rss}; ICMP and the probed TCP flows of queue {prober.Steering.StalledQueue} -> CPU {o.StallCpu}, other queues -> CPU {o.SenderCpu}");
             var probing = Task.Factory.StartNew(() => prober.Run(origin, ct), TaskCreationOptions.LongRunning);
             IReadOnlyList<StallSample> stalls;
             try
@@ -68,7 +69,7 @@ public static class SoftirqStallLab
             }
             if (captures.Count > 0) await Task.Delay(200, CancellationToken.None);
             var files = new List<CaptureFile>();
-            foreach (var (c, role) in captures.Zip(new[] { "client (stalled path)", "client (control path)" }))
+            foreach (var (c, role) in captures.Zip(new[] { "client (sender side, both paths)" }))
             {
                 c.Stop();
                 files.Add(new CaptureFile(role, c.File, c.Interface, c.Captured, c.KernelDrops));
@@ -77,7 +78,7 @@ public static class SoftirqStallLab
             {
                 Options = o, Namespaces = [topo.Client.Name, topo.Server.Name], RoutesLoaded = topo.RoutesLoaded,
                 StallDevice = topo.StallDevice,
-                Devices = [topo.Stalled.A.Device, topo.Stalled.B.Device, topo.Control.A.Device, topo.Control.B.Device, topo.StallDevice, topo.StallDevice + "p"],
+                Devices = topo.Devices, StalledQueue = prober.Steering.StalledQueue,
                 Stalls = stalls, Probes = probes,
                 Statistics = ProbeStatistics.Compute(probes, stalls), Captures = files, Live = match,
                 Elapsed = sw.Elapsed, SetupTime = setup,

@@ -11,6 +11,8 @@ public sealed record SoftirqStallResult
     public required string StallDevice { get; init; }
     /// <summary>Every interface the lab made (all inside its namespaces, gone with them).</summary>
     public required IReadOnlyList<string> Devices { get; init; }
+    /// <summary>The RX queue (analyzer's default RSS settings) whose flows the lab sent to the stall CPU.</summary>
+    public required int StalledQueue { get; init; }
     public required IReadOnlyList<StallSample> Stalls { get; init; }
     public required IReadOnlyList<ProbeSample> Probes { get; init; }
     public required ProbeStatistics Statistics { get; init; }
