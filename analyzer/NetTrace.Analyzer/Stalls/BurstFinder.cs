@@ -10,7 +10,9 @@ namespace NetTrace.Analyzer.Stalls;
 internal sealed class BurstFinder(StallOptions options)
 {
     private readonly List<double> _buffer = [];
+    private readonly List<double> _times = [];
     private readonly List<int> _late = [];
+    private readonly List<(int From, int To)> _candidates = [];
 
     public void Find(Probe[] probes, ProbeGroup g, List<Burst> into)
     {
@@ -29,37 +31,74 @@ internal sealed class BurstFinder(StallOptions options)
 
         _late.Sort((a, b) => probes[a].Release.CompareTo(probes[b].Release));
         double gap = options.BurstGapMs / 1000;
+        _candidates.Clear();
         int runStart = 0;
         for (int k = 1; k <= _late.Count; k++)
         {
             if (k < _late.Count && probes[_late[k]].Release - probes[_late[k - 1]].Release <= gap) continue;
-            if (k - runStart >= 2) Judge(probes, g, runStart, k, into);
+            if (k - runStart >= 2 && ReleasedTogether(probes, runStart, k)) _candidates.Add((runStart, k));
             runStart = k;
         }
+        // Probes of every candidate are marked first, so stalls on two queues at overlapping times don't count each
+        // other's late probes as evidence against themselves.
+        foreach (var (from, to) in _candidates)
+            for (int k = from; k < to; k++) probes[_late[k]].InStall = true;
+        int accepted = into.Count;
+        foreach (var (from, to) in _candidates) Judge(probes, g, from, to, into);
+        foreach (var (from, to) in _candidates)
+            for (int k = from; k < to; k++) probes[_late[k]].InStall = false;
+        for (int i = accepted; i < into.Count; i++)
+            foreach (int m in into[i].Members) probes[m].InStall = true;
+    }
+
+    /// <summary>Requests spread over the window, replies bunched at its end.</summary>
+    private bool ReleasedTogether(Probe[] probes, int from, int to)
+    {
+        double firstRequest = double.MaxValue, lastRequest = double.MinValue;
+        for (int k = from; k < to; k++)
+        {
+            firstRequest = Math.Min(firstRequest, probes[_late[k]].Time);
+            lastRequest = Math.Max(lastRequest, probes[_late[k]].Time);
+        }
+        double requestSpread = lastRequest - firstRequest;
+        double releaseSpread = probes[_late[to - 1]].Release - probes[_late[from]].Release;
+        return requestSpread * 1000 >= options.MinRequestSpreadMs && releaseSpread <= options.MaxReleaseToRequestSpread * requestSpread
+            && DistinctSendTimes(probes, from, to) >= options.MinDistinctRequests;
+    }
+
+    /// <summary>
+    /// Requests sent at separate moments (at least half the minimum spread apart). Two moments fit any pair of slow
+    /// replies that happen to arrive together — a browser opening four connections at once and one more later, say;
+    /// three or more on one release instant draw the stall's line (one millisecond less wait per millisecond later).
+    /// </summary>
+    private int DistinctSendTimes(Probe[] probes, int from, int to)
+    {
+        _times.Clear();
+        for (int k = from; k < to; k++) _times.Add(probes[_late[k]].Time);
+        _times.Sort();
+        int distinct = 1;
+        double last = _times[0], apart = options.MinRequestSpreadMs / 2000;
+        foreach (double t in _times)
+            if (t - last >= apart) { distinct++; last = t; }
+        return distinct;
     }
 
     private void Judge(Probe[] probes, ProbeGroup g, int from, int to, List<Burst> into)
     {
-        double firstRequest = double.MaxValue, lastRequest = double.MinValue, maxExtra = 0;
+        double firstRequest = double.MaxValue, maxExtra = 0;
         for (int k = from; k < to; k++)
         {
             ref var p = ref probes[_late[k]];
             firstRequest = Math.Min(firstRequest, p.Time);
-            lastRequest = Math.Max(lastRequest, p.Time);
             maxExtra = Math.Max(maxExtra, p.ExtraMs);
         }
-        double requestSpread = lastRequest - firstRequest;
-        double releaseSpread = probes[_late[to - 1]].Release - probes[_late[from]].Release;
-        if (requestSpread * 1000 < options.MinRequestSpreadMs) return;
-        if (releaseSpread > options.MaxReleaseToRequestSpread * requestSpread) return;
         // A stall lets the flows of other queues pass, and a pause holds everything into this one burst: either way the
-        // late probes sent during the window are the burst's. A slow stretch of path is late everywhere, its replies
-        // released all along; a few of them bunching by chance leave most of the window's late probes outside.
-        int lateInWindow = 0;
+        // late probes sent during the window are released in a burst. A slow stretch of path is late everywhere, its
+        // replies released all along; a few of them bunching by chance leave most of the window's late probes outside.
+        int outside = 0;
         double lastCatchable = probes[_late[to - 1]].Release - options.MinExtraMs / 1000;
         for (int i = LowerBound(probes, g.Start, g.End, firstRequest); i < g.End && probes[i].Time <= lastCatchable; i++)
-            if (probes[i].Late) lateInWindow++;
-        int outside = lateInWindow - (to - from);
+            if (probes[i].Late && !probes[i].InStall) outside++;
         if (outside > 1 + options.MaxLateOutsideBurst * (to - from)) return;
 
         var members = new int[to - from];
@@ -67,10 +106,7 @@ internal sealed class BurstFinder(StallOptions options)
         Array.Sort(members);
         var b = new Burst(g, members) { Start = firstRequest, End = probes[_late[to - 1]].Release, MaxExtraMs = maxExtra };
         foreach (int m in members)
-        {
-            probes[m].InStall = true;
             if (probes[m].Icmp) b.IcmpDelayed++; else b.TcpDelayed++;
-        }
         into.Add(b);
     }
 

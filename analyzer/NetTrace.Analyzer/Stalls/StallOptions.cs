@@ -14,6 +14,8 @@ public sealed record StallOptions
     public double MaxReleaseToRequestSpread { get; init; } = 0.25;
     /// <summary>Requests of one stall must be spread over at least this long, or "bunched replies" says nothing.</summary>
     public double MinRequestSpreadMs { get; init; } = 2;
+    /// <summary>A stall's late probes must have been sent at this many separate moments.</summary>
+    public int MinDistinctRequests { get; init; } = 3;
     /// <summary>Late probes sent during a stall but not released in its burst may be at most this share of the burst (plus one).</summary>
     public double MaxLateOutsideBurst { get; init; } = 0.25;
     /// <summary>Latency points kept for the report's timeline (all points inside stalls are kept beyond this).</summary>

@@ -6,7 +6,7 @@ namespace NetTrace.Bench.Tests.Stalls;
 /// <summary>
 /// Detected stall windows against the generator's truth. A detection matches a truth window when the burst that ends
 /// it (the release) falls within <see cref="ReleaseToleranceSeconds"/> of the window's end — the replies a capture sees
-/// leave right after the stall ends (plus the way back at the sender). Truth windows that held fewer than two probes
+/// leave right after the stall ends (plus the way back at the sender). Truth windows that held fewer than three probes
 /// for 5 ms or more cannot show as a burst in any capture: they count as "unobservable" and recall is given over the
 /// observable ones (and their share is checked by the tests, so the definition cannot hide misses).
 /// </summary>
@@ -22,7 +22,7 @@ public sealed class StallScore
     public double Precision => Detected == 0 ? 1 : (double)TruePositives / Detected;
     public double Recall => Observable == 0 ? 1 : (double)FoundObservable / Observable;
 
-    public static bool IsObservable(StallTruthWindow w) => w.ProbesHeldOver5Ms >= 2;
+    public static bool IsObservable(StallTruthWindow w) => w.ProbesHeldOver5Ms >= 3;
 
     public static StallScore Of(IReadOnlyList<StallWindow> detected, StallTruth truth)
     {
