@@ -163,7 +163,7 @@ public sealed class LiveStallDetector(LiveStallOptions? options = null)
                 var start = members.Min(w => w.Start);
                 var end = members.Max(w => w.End);
                 var scope = ScopeOf(group.Key, start, end, cpus, gapsByCpu);
-                if (GapOn(gapsByCpu, group.Key, start, end)) gapCoincidences[group.Key] = gapCoincidences.GetValueOrDefault(group.Key) + 1;
+                if (scope != StallScope.AllCpus && GapOn(gapsByCpu, group.Key, start, end)) gapCoincidences[group.Key] = gapCoincidences.GetValueOrDefault(group.Key) + 1;
                 windows.Add(Window(group.Key, members, start, end, scope));
             }
         }

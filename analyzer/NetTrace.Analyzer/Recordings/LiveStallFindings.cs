@@ -22,8 +22,10 @@ public static class LiveStallFindings
         var findings = new List<Finding>();
         foreach (var cpu in windows.Where(w => w.Cpu != null && w.Scope != StallScope.AllCpus).GroupBy(w => w.Cpu!.Value)
                      .OrderByDescending(g => g.Max(w => w.MaxDelayMs)))
-            findings.Add(SoftirqStall(cpu.Key, cpu.ToList(), windows.Count(w => w.Scope == StallScope.AllCpus), ctx));
-        var pauses = windows.Where(w => w.Scope == StallScope.AllCpus).ToList();
+        {
+            findings.Add(SoftirqStall(cpu.Key, cpu.ToList(), Pauses(windows).Count, ctx));
+        }
+        var pauses = Pauses(windows);
         if (pauses.Count > 0) findings.Add(VmPause(pauses, ctx));
         return findings;
     }
@@ -89,11 +91,27 @@ public static class LiveStallFindings
         };
     }
 
-    private static Finding VmPause(List<StallWindow> pauses, Context ctx)
+    /// <summary>Whole-machine pauses: AllCpus windows that overlap (each CPU's view of the same pause) merged into one.</summary>
+    private static List<(double Start, double End, double MaxDelayMs, int Packets)> Pauses(IReadOnlyList<StallWindow> windows)
+    {
+        var merged = new List<(double Start, double End, double MaxDelayMs, int Packets)>();
+        foreach (var w in windows.Where(w => w.Scope == StallScope.AllCpus).OrderBy(w => w.Start))
+        {
+            if (merged.Count > 0 && w.Start <= merged[^1].End)
+            {
+                var last = merged[^1];
+                merged[^1] = (last.Start, Math.Max(last.End, w.End), Math.Max(last.MaxDelayMs, w.MaxDelayMs), last.Packets + w.PacketsDelayed);
+            }
+            else merged.Add((w.Start, w.End, w.MaxDelayMs, w.PacketsDelayed));
+        }
+        return merged;
+    }
+
+    private static Finding VmPause(List<(double Start, double End, double MaxDelayMs, int Packets)> pauses, Context ctx)
     {
         var durations = Percentiles.Sorted(pauses.Select(s => s.MaxDelayMs));
         double max = durations[^1], p50 = Percentiles.Of(durations, 0.5);
-        var packets = pauses.Sum(p => p.PacketsDelayed);
+        var packets = pauses.Sum(p => p.Packets);
         return new Finding
         {
             Kind = "vm-pause",

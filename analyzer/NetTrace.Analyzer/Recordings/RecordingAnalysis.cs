@@ -61,11 +61,13 @@ public sealed class RecordingAnalysis(string path, LiveStallOptions? stallOption
                 break;
             case TraceEvent.KindOneofCase.SoftirqStall:
                 _stalls.Add(e);
-                Seen(e.SoftirqStall.Origin?.TimeUnixNs ?? 0);
+                // The wait began at the raise (or the run's entry): the recording covers it from there.
+                Seen((e.SoftirqStall.Origin?.TimeUnixNs ?? 0) - Math.Min(e.SoftirqStall.Origin?.TimeUnixNs ?? 0,
+                    e.SoftirqStall.Metric == SoftirqMetric.RunTime ? e.SoftirqStall.RunNs : e.SoftirqStall.RaiseToEntryNs));
                 break;
             case TraceEvent.KindOneofCase.RxLatency:
                 _stalls.Add(e);
-                Seen(e.RxLatency.Origin?.TimeUnixNs ?? 0);
+                Seen((e.RxLatency.Origin?.TimeUnixNs ?? 0) - Math.Min(e.RxLatency.Origin?.TimeUnixNs ?? 0, e.RxLatency.LatencyNs));
                 break;
             case TraceEvent.KindOneofCase.CpuGap or TraceEvent.KindOneofCase.CpuGapWatch or TraceEvent.KindOneofCase.RxLatencyHistogram:
                 _stalls.Add(e);

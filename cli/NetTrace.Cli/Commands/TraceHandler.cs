@@ -131,6 +131,8 @@ public sealed class TraceHandler(TraceOptions options, TextWriter stdout, TextWr
         foreach (var p in options.Pids)
             if (p < 1) throw new FormatException($"--pid {p}: must be a positive process id");
         if (options.SoftirqThresholdMs <= 0) throw new FormatException("--softirq-threshold-ms must be positive");
+        var stallThreshold = options.StallThreshold is { } st ? DurationParser.Parse(st) : TimeSpan.FromMilliseconds(2);
+        if (stallThreshold <= TimeSpan.Zero) throw new FormatException("--stall-threshold must be positive");
         if (options.Output is { } o && !o.EndsWith(RecordingFormat.FileExtension, StringComparison.Ordinal))
             throw new FormatException($"-o {o}: recordings end in {RecordingFormat.FileExtension}");
         var request = new TraceRequest
@@ -141,6 +143,7 @@ public sealed class TraceHandler(TraceOptions options, TextWriter stdout, TextWr
             Cidrs = new CidrSet(options.Cidrs),
             Probes = TraceRequest.ParseProbes(options.Probes),
             SoftirqThreshold = TimeSpan.FromMilliseconds(options.SoftirqThresholdMs),
+            RxLatencyThreshold = stallThreshold,
             IncludeUnspecifiedDrops = options.IncludeUnspecifiedDrops,
             ExcludedDropReasons = options.ExcludedDropReasons,
         };

@@ -15,6 +15,9 @@ public sealed record TraceOptions
     /// <summary>auto (table on a terminal, lines otherwise), table, lines, none.</summary>
     public string View { get; init; } = "auto";
     public double SoftirqThresholdMs { get; init; } = 1.0;
+    /// <summary>Received packets that waited at least this long before the stack processed them are streamed
+    /// ("250us", "2ms"); null = 2 ms.</summary>
+    public string? StallThreshold { get; init; }
     public bool IncludeUnspecifiedDrops { get; init; }
     /// <summary>Drop reasons not to stream; null = the default (QUEUE_PURGE); empty = none excluded.</summary>
     public IReadOnlyList<string>? ExcludedDropReasons { get; init; }

@@ -41,6 +41,10 @@ public sealed class JsonLinesWriter : IDisposable
             case TraceEvent.KindOneofCase.Nat: WriteNat(e.Nat); break;
             case TraceEvent.KindOneofCase.Lost: WriteLost(e.Lost); break;
             case TraceEvent.KindOneofCase.End: WriteEnd(e.End); break;
+            case TraceEvent.KindOneofCase.RxLatency: WriteRxLatency(e.RxLatency); break;
+            case TraceEvent.KindOneofCase.RxLatencyHistogram: WriteRxHistogram(e.RxLatencyHistogram); break;
+            case TraceEvent.KindOneofCase.CpuGap: WriteCpuGap(e.CpuGap); break;
+            case TraceEvent.KindOneofCase.CpuGapWatch: WriteCpuGapWatch(e.CpuGapWatch); break;
             default: _w.WriteString("type", "unknown"); break;
         }
         _w.WriteEndObject();
@@ -207,6 +211,70 @@ public sealed class JsonLinesWriter : IDisposable
         _w.WriteNumber("raise_to_entry_us", s.RaiseToEntryNs / 1000.0);
         _w.WriteNumber("run_us", s.RunNs / 1000.0);
         _w.WriteString("context", ContextName(s.Context));
+        _w.WriteString("metric", s.Metric == SoftirqMetric.RunTime ? "run_time" : "raise_to_entry");
+        if (s.RaiseComm.Length > 0)
+        {
+            // The task on the CPU when the softirq was raised and not served: the one that held it off.
+            _w.WriteNumber("raise_pid", s.RaisePid);
+            _w.WriteString("raise_comm", s.RaiseComm);
+        }
+    }
+
+    private void WriteRxLatency(RxLatencyEvent r)
+    {
+        _w.WriteString("type", "rx_latency");
+        Origin(r.Origin);
+        if (r.Tuple != null)
+        {
+            bool icmp = r.Tuple.Protocol is IpProtocol.Icmp or IpProtocol.Icmpv6;
+            if (icmp)
+            {
+                _w.WriteString("src", EventAddresses.Format(r.Tuple.Saddr));
+                _w.WriteString("dst", EventAddresses.Format(r.Tuple.Daddr));
+                _w.WriteString("proto", r.Tuple.Protocol.ToString().ToLowerInvariant());
+                _w.WriteNumber("icmp_type", r.IcmpType);
+                _w.WriteNumber("id", r.Tuple.Sport);
+                _w.WriteNumber("seq", r.Tuple.Dport);
+            }
+            else Tuple(r.Tuple);
+            if (r.Tuple.Protocol == IpProtocol.Tcp) _w.WriteNumber("tcp_flags", r.TcpFlags);
+        }
+        _w.WriteNumber("latency_us", r.LatencyNs / 1000.0);
+        _w.WriteNumber("queued_cpu", r.QueuedCpu);
+        _w.WriteString("queued_at", r.QueuedAt switch { RxQueuedAt.NetifRx => "netif_rx", RxQueuedAt.VethXmit => "veth_xmit", _ => "unknown" });
+        _w.WriteString("context", ContextName(r.Context));
+        if (r.ContextTask.Length > 0) _w.WriteString("context_task", r.ContextTask);
+        _w.WriteNumber("ifindex", r.Ifindex);
+    }
+
+    private void WriteRxHistogram(RxLatencyHistogram h)
+    {
+        _w.WriteString("type", "rx_latency_histogram");
+        _w.WriteNumber("cpu", h.Cpu);
+        Time("start", h.IntervalStartUnixNs);
+        Time("end", h.IntervalEndUnixNs);
+        _w.WriteNumber("packets", h.Count);
+        _w.WriteNumber("over_threshold", h.OverThreshold);
+        _w.WriteNumber("max_us", h.MaxNs / 1000.0);
+        Array("log2_ns_buckets", h.Buckets);
+    }
+
+    private void WriteCpuGap(CpuGapEvent g)
+    {
+        _w.WriteString("type", "cpu_gap");
+        Origin(g.Origin);
+        _w.WriteNumber("gap_us", g.GapNs / 1000.0);
+        _w.WriteNumber("period_us", g.PeriodNs / 1000.0);
+    }
+
+    private void WriteCpuGapWatch(CpuGapWatch w)
+    {
+        _w.WriteString("type", "cpu_gap_watch");
+        _w.WriteStartArray("cpus");
+        foreach (var c in w.Cpus) _w.WriteNumberValue(c);
+        _w.WriteEndArray();
+        _w.WriteNumber("period_us", w.PeriodNs / 1000.0);
+        _w.WriteNumber("threshold_us", w.ThresholdNs / 1000.0);
     }
 
     private void WriteHistogram(SoftirqHistogram h)

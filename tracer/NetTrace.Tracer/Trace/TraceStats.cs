@@ -16,7 +16,12 @@ public sealed record TraceStatsSnapshot(
     IReadOnlyDictionary<string, ulong> DropsByReason,
     IReadOnlyDictionary<uint, double> SoftirqMaxDelayMsByCpu,
     ulong FilteredOut,
-    ulong IcmpEchoes)
+    ulong IcmpEchoes,
+    IReadOnlyDictionary<uint, double>? RxMaxLatencyMsByCpu = null,
+    ulong RxSlowPackets = 0,
+    IReadOnlyList<string>? RecentStalls = null,
+    ulong CpuGaps = 0,
+    double CpuGapMaxMs = 0)
 {
     public ulong TotalLost => LostByProbe.Values.Aggregate(0UL, (a, b) => a + b);
     public ulong TotalEvents => EventsByProbe.Values.Aggregate(0UL, (a, b) => a + b);
@@ -41,6 +46,10 @@ public sealed class TraceStats
     private readonly Queue<NotableConnect> _recent = new();
     private ulong _filtered;
     private ulong _icmp;
+    private readonly Dictionary<uint, double> _rxMax = [];
+    private ulong _rxSlow, _cpuGaps;
+    private double _cpuGapMax;
+    private readonly Queue<string> _recentStalls = new();
 
     public void CountFilteredOut()
     {
@@ -64,6 +73,22 @@ public sealed class TraceStats
                     break;
                 case TraceEvent.KindOneofCase.SoftirqStall:
                     Max(e.SoftirqStall.Origin?.Cpu ?? 0, e.SoftirqStall.RaiseToEntryNs);
+                    if (e.SoftirqStall.Metric != SoftirqMetric.RunTime)
+                    {
+                        _recentStalls.Enqueue(LiveView.EventLines.Describe(e));
+                        while (_recentStalls.Count > 4) _recentStalls.Dequeue();
+                    }
+                    break;
+                case TraceEvent.KindOneofCase.RxLatency:
+                    _rxSlow++;
+                    RxMax(e.RxLatency.Origin?.Cpu ?? 0, e.RxLatency.LatencyNs);
+                    break;
+                case TraceEvent.KindOneofCase.RxLatencyHistogram:
+                    RxMax(e.RxLatencyHistogram.Cpu, e.RxLatencyHistogram.MaxNs);
+                    break;
+                case TraceEvent.KindOneofCase.CpuGap:
+                    _cpuGaps++;
+                    _cpuGapMax = Math.Max(_cpuGapMax, e.CpuGap.GapNs / 1e6);
                     break;
                 case TraceEvent.KindOneofCase.SoftirqHistogram when e.SoftirqHistogram.Metric == SoftirqMetric.RaiseToEntry:
                     Max(e.SoftirqHistogram.Cpu, e.SoftirqHistogram.MaxNs);
@@ -92,6 +117,12 @@ public sealed class TraceStats
         }
     }
 
+    private void RxMax(uint cpu, ulong ns)
+    {
+        var ms = ns / 1e6;
+        if (ms > _rxMax.GetValueOrDefault(cpu)) _rxMax[cpu] = ms;
+    }
+
     private void Max(uint cpu, ulong ns)
     {
         var ms = ns / 1e6;
@@ -115,7 +146,8 @@ public sealed class TraceStats
             return new TraceStatsSnapshot(_clock.Elapsed,
                 new Dictionary<string, ulong>(_events), new Dictionary<string, ulong>(_lost),
                 new Dictionary<string, ulong>(_outcomes), _recent.Reverse().ToList(),
-                new Dictionary<string, ulong>(_drops), new Dictionary<uint, double>(_softirqMax), _filtered, _icmp);
+                new Dictionary<string, ulong>(_drops), new Dictionary<uint, double>(_softirqMax), _filtered, _icmp,
+                new Dictionary<uint, double>(_rxMax), _rxSlow, _recentStalls.ToList(), _cpuGaps, _cpuGapMax);
         }
     }
 }

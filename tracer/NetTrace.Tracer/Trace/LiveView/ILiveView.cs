@@ -55,9 +55,7 @@ public static class EventLines
                 $"drop {Or(e.Drop.Reason, "reason " + e.Drop.ReasonCode)} at {Or(e.Drop.LocationSymbol, $"0x{e.Drop.Location:x}")} " +
                 (e.Drop.Tuple != null ? $"{PeerNames.With(e.Drop.Tuple.Source(), PeerNames.Of(e.Drop.SrcPeer))} -> " +
                                         $"{PeerNames.With(e.Drop.Tuple.Destination(), PeerNames.Of(e.Drop.DstPeer))}" : "") + ns,
-            TraceEvent.KindOneofCase.SoftirqStall =>
-                $"softirq {JsonLinesWriter.VectorName(e.SoftirqStall.Vector)} cpu{o?.Cpu} waited {e.SoftirqStall.RaiseToEntryNs / 1e6:0.000} ms, " +
-                $"ran {e.SoftirqStall.RunNs / 1e6:0.000} ms ({JsonLinesWriter.ContextName(e.SoftirqStall.Context)}, {o?.Comm})",
+            TraceEvent.KindOneofCase.SoftirqStall => DescribeStall(e.SoftirqStall),
             TraceEvent.KindOneofCase.Nat =>
                 $"nat {e.Nat.Kind} {e.Nat.Original?.Source()} -> {PeerNames.With(e.Nat.Original?.Destination() ?? "?", PeerNames.Of(e.Nat.OriginalDstPeer))} " +
                 $"as {e.Nat.Reply?.Destination()}{ns}",
@@ -65,6 +63,17 @@ public static class EventLines
                 $"icmp echo {EventAddresses.Format(e.IcmpEcho.Src)} -> {EventAddresses.Format(e.IcmpEcho.Dst)} id {e.IcmpEcho.Id} seq {e.IcmpEcho.Seq} cpu{o?.Cpu}",
             _ => e.KindCase.ToString(),
         };
+    }
+
+    // "softirq NET_RX cpu1 waited 20.125 ms, held by ip[4242], ran in softirq-in-task ip[4242]"
+    private static string DescribeStall(SoftirqStallEvent s)
+    {
+        var o = s.Origin;
+        var ranIn = $"{JsonLinesWriter.ContextName(s.Context)} {o?.Comm}[{o?.Pid}]";
+        return s.Metric == SoftirqMetric.RunTime
+            ? $"softirq {JsonLinesWriter.VectorName(s.Vector)} cpu{o?.Cpu} ran {s.RunNs / 1e6:0.000} ms ({ranIn})"
+            : $"softirq {JsonLinesWriter.VectorName(s.Vector)} cpu{o?.Cpu} waited {s.RaiseToEntryNs / 1e6:0.000} ms" +
+              (s.RaiseComm.Length > 0 ? $", held by {s.RaiseComm}[{s.RaisePid}]" : "") + $", ran in {ranIn}";
     }
 
     private static string Or(string s, string fallback) => s.Length > 0 ? s : fallback;

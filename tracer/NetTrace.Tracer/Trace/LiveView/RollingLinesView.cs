@@ -53,8 +53,10 @@ public sealed class RollingLinesView(TextWriter output, int maxNotablePerSecond 
             : "LOST " + string.Join(' ', s.LostByProbe.Where(p => p.Value > 0).Select(p => $"{p.Key}={p.Value}"));
         var suppressed = _suppressed > 0 ? $" ({_suppressed} notable lines not shown)" : "";
         var delta = sinceLast is { } d ? $" (+{d})" : "";
+        var rx = s.RxMaxLatencyMsByCpu is { Count: > 0 } m
+            ? " | rx max " + string.Join(' ', m.OrderBy(p => p.Key).Select(p => $"cpu{p.Key}={p.Value:0.0}ms")) : "";
         return $"[{s.Elapsed:hh\\:mm\\:ss}] events {s.TotalEvents}{delta} {probes} | connects {Or(outcomes)} | drops " +
-               $"{s.DropsByReason.Values.Aggregate(0UL, (a, b) => a + b)} | {lost}{suppressed}";
+               $"{s.DropsByReason.Values.Aggregate(0UL, (a, b) => a + b)}{rx} | {lost}{suppressed}";
     }
 
     private static string Or(string s) => s.Length == 0 ? "0" : s;

@@ -65,6 +65,16 @@ public sealed class TerminalTableView(TextWriter output, int width = 100) : ILiv
             : Clip(string.Join("  ", s.DropsByReason.OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key} {p.Value}")))));
         lines.Add($"{Bold}softirq{Reset}   NET_RX max raise→entry: " + (s.SoftirqMaxDelayMsByCpu.Count == 0 ? "no data"
             : Clip(string.Join("  ", s.SoftirqMaxDelayMsByCpu.OrderBy(p => p.Key).Select(p => $"cpu{p.Key} {p.Value:0.000} ms")))));
+        if (s.RxMaxLatencyMsByCpu is { Count: > 0 } rx)
+            lines.Add($"{Bold}rx path{Reset}   max packet wait: " + Clip(string.Join("  ", rx.OrderBy(p => p.Key).Select(p => $"cpu{p.Key} {p.Value:0.000} ms")) +
+                      $"  ({s.RxSlowPackets} slow)"));
+        if (s.RecentStalls is { Count: > 0 } stalls)
+        {
+            lines.Add($"{Dim}latest NET_RX stalls:{Reset}");
+            foreach (var st in stalls) lines.Add(Clip("  " + st));
+        }
+        if (s.CpuGaps > 0)
+            lines.Add($"{Bold}cpu gaps{Reset}  {s.CpuGaps} (max {s.CpuGapMaxMs:0.0} ms: CPUs that ran nothing — VM pauses when all at once)");
         if (s.FilteredOut > 0) lines.Add($"{Dim}{s.FilteredOut} events outside the filters{Reset}");
         return lines;
     }
