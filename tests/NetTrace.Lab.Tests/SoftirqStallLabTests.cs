@@ -1,3 +1,4 @@
+using NetTrace.Analyzer.Model;
 using NetTrace.Lab.SoftirqStall;
 using NetTrace.TestSupport;
 using Xunit;
@@ -71,21 +72,27 @@ public class SoftirqStallLabTests
         var live = r.Live!;
         Assert.Equal(0UL, live.LostEvents);
         Assert.Equal(r.Stalls.Count, live.Found);
-        // Outside the stalls NET_RX is rarely late past the 2 ms threshold (this VM has tick gaps of its own), and
-        // never as late as a stall.
-        Assert.True(live.DelaysOnStallCpuOutsideStalls <= 3, $"{live.DelaysOnStallCpuOutsideStalls} delays on CPU 1 outside the stalls");
         foreach (var v in live.Stalls)
         {
             var lab = r.Stalls[v.Stall];
             Assert.Equal(1, v.Cpu);
+            Assert.Equal(StallScope.OneCpu, v.Scope);
             Assert.Equal($"{StallDriver.MtuTaskName} (pid {Environment.ProcessId})", v.HeldBy);
             Assert.Equal($"softirq on {StallDriver.MtuTaskName} (pid {Environment.ProcessId})", v.RanIn);
-            Assert.Equal(1, v.Events);      // one walk, one held-off NET_RX
-            // Tolerance: the live delay starts at the first packet that arrives after BH went off (up to one probe
+            Assert.Equal(1, v.Windows);     // one walk, one window
+            Assert.True(v.IcmpDelayed > 0 && v.TcpDelayed > 0, $"stall {v.Stall}: live saw ICMP {v.IcmpDelayed}, TCP {v.TcpDelayed} packets wait");
+            // Tolerance: the live wait starts at the first packet that arrives after BH went off (up to one probe
             // interval after the call began) and the lab's CPU time also covers the call's short non-walk parts, so
             // live ≤ lab; clock reads and VM steal add a little either way: ±10% and 2 ms.
             Assert.InRange(v.LiveDelayMs!.Value, 0.9 * lab.CpuMs - o.IntervalMs - 2, 1.1 * lab.CpuMs + 2);
         }
+        // The live finding names the CPU, the stalls and the holding task.
+        var f = live.Finding!;
+        Assert.Equal("softirq-stall", f.Kind);
+        Assert.Contains("cpu1", f.Affects);
+        Assert.Contains(f.Evidence, e => e.Value.Contains(StallDriver.MtuTaskName));
+        // Outside the stalls the stall CPU rarely waits past 2 ms (this VM has tick gaps of its own), never as long.
+        Assert.True(live.OtherWindowsOnStallCpu.Count <= 3, $"{live.OtherWindowsOnStallCpu.Count} other windows on CPU 1");
     }
 
     [Fact]

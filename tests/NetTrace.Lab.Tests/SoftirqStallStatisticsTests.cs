@@ -1,3 +1,4 @@
+using NetTrace.Analyzer.Model;
 using NetTrace.Lab.SoftirqStall;
 using Xunit;
 
@@ -47,23 +48,36 @@ public class SoftirqStallStatisticsTests
     }
 
     [Fact]
-    public void Live_delays_are_matched_to_the_stall_on_the_same_cpu_only()
+    public void Live_windows_are_matched_to_the_stall_on_the_same_cpu_only()
     {
         var stalls = new[] { new StallSample(0, 10.0, 50, 41, 1, "nt-stall-mtu", 7, 8), new StallSample(1, 11.0, 44, 42, 1, "nt-stall-mtu", 7, 8) };
-        var delays = new[]
+        StallWindow W(int cpu, double start, double end, double ms, string? held = null) => new()
         {
-            new LiveSoftirqDelay(1, 10.002, 10.040, 38, "nt-stall-mtu", 7, "nt-stall-mtu", 7, false),
-            new LiveSoftirqDelay(0, 10.002, 10.040, 38, "swapper/0", 0, "swapper/0", 0, false),    // another CPU: not this stall
-            new LiveSoftirqDelay(1, 12.5, 12.52, 20, "kworker/1:1", 55, "ksoftirqd/1", 16, true), // outside both stalls
+            Start = start, End = end, MaxDelayMs = ms, Source = "live", Cpu = cpu, Scope = StallScope.OneCpu, HeldBy = held,
+            RanIn = held == null ? null : "softirq on " + held, PacketsDelayed = 4, IcmpDelayed = 2, TcpDelayed = 2,
         };
-        var m = LiveStallMatch.Build("test", delays, 0, stalls, 1);
+        var windows = new[]
+        {
+            W(1, 10.002, 10.040, 38, "nt-stall-mtu (pid 7)"),
+            W(0, 10.002, 10.040, 38),                          // another CPU at the same time: not this stall
+            W(1, 12.5, 12.52, 20, "kworker/1:1 (pid 55)"),     // the stall CPU, outside both stalls
+        };
+        Finding F(string cpu) => new()
+        {
+            Kind = "softirq-stall", Title = cpu, Severity = Severity.High, Confidence = 0.9, Remediation = "-", Affects = [cpu],
+        };
+        var finding = F("cpu1");
+        var m = LiveStallMatch.Build("test", windows, [finding, F("cpu0")], 0, stalls, 1);
         Assert.Equal(1, m.Found);
         Assert.Equal(38, m.Stalls[0].LiveDelayMs);
         Assert.Equal("nt-stall-mtu (pid 7)", m.Stalls[0].HeldBy);
         Assert.Equal("softirq on nt-stall-mtu (pid 7)", m.Stalls[0].RanIn);
+        Assert.Equal(1, m.Stalls[0].Windows);
         Assert.Null(m.Stalls[1].LiveDelayMs);
-        Assert.Equal(1, m.DelaysOnStallCpuOutsideStalls);
-        Assert.Equal(1, m.DelaysOnOtherCpus);
-        Assert.Equal(38, m.MaxDelayOnOtherCpusMs);
+        Assert.Equal(0, m.Stalls[1].Windows);
+        Assert.Single(m.OtherWindowsOnStallCpu);
+        Assert.Single(m.WindowsOnOtherCpus);
+        Assert.Same(finding, m.Finding);
+        Assert.Single(m.OtherFindings);
     }
 }

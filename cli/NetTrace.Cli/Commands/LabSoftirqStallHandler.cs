@@ -79,19 +79,36 @@ public sealed class LabSoftirqStallHandler(LabSoftirqStallOptions options, TextW
             stdout.WriteLine($"  delayed probes outside the stalls: {s.DelayedOutsideStalls} (this machine's own pauses, not the lab's)");
         if (r.Live is { } live)
         {
-            stdout.WriteLine($"  live eBPF NET_RX tracing ({live.Attach}): {live.Found} of {r.Stalls.Count} stalls seen, {live.LostEvents} events lost");
+            stdout.WriteLine($"  live eBPF stall tracing ({live.Attach}): {live.Found} of {r.Stalls.Count} stalls seen, {live.LostEvents} events lost");
             foreach (var v in live.Stalls)
                 stdout.WriteLine(v.LiveDelayMs is { } ld
-                    ? $"    stall {v.Stall}: lab {Ms(v.LabDurationMs)} ms, live raise->entry {Ms(ld)} ms on CPU {v.Cpu}" +
-                      (v.Events > 1 ? $" (longest of {v.Events} delays, {Ms(v.TotalDelayMs)} ms in all)" : "") +
-                      $"; held by {v.HeldBy}, ran in {v.RanIn}"
+                    ? $"    stall {v.Stall}: lab {Ms(v.LabDurationMs)} ms, live {Ms(ld)} ms on CPU {v.Cpu} ({Scope(v.Scope)}" +
+                      (v.Windows > 1 ? $", {v.Windows} windows" : "") +
+                      $"); held by {v.HeldBy ?? "?"}, ran in {v.RanIn ?? "?"}; {v.PacketsDelayed} packets waited (ICMP {v.IcmpDelayed}, TCP {v.TcpDelayed})"
                     : $"    stall {v.Stall}: lab {Ms(v.LabDurationMs)} ms, not seen live");
-            stdout.WriteLine($"    other NET_RX delays: {live.DelaysOnStallCpuOutsideStalls} on CPU {o.StallCpu} outside the stalls, {live.DelaysOnOtherCpus} on other CPUs (max {Ms(live.MaxDelayOnOtherCpusMs)} ms)");
+            stdout.WriteLine($"    other live stall windows: {live.OtherWindowsOnStallCpu.Count} on CPU {o.StallCpu} outside the lab's stalls, " +
+                             $"{live.WindowsOnOtherCpus.Count} on other CPUs" +
+                             (live.WindowsOnOtherCpus.Count > 0 ? $" (max {Ms(live.WindowsOnOtherCpus.Max(w => w.MaxDelayMs))} ms)" : ""));
+            if (live.Finding is { } f)
+            {
+                stdout.WriteLine($"  live finding [{f.Severity.ToString().ToUpperInvariant()}, confidence {f.Confidence:F2}] {f.Title}");
+                foreach (var e in f.Evidence.Take(4)) stdout.WriteLine($"      {e.Label}: {e.Value}");
+            }
+            else stdout.WriteLine($"  live finding: none for CPU {o.StallCpu}");
+            foreach (var other in live.OtherFindings)
+                stdout.WriteLine($"  other live finding [{other.Kind}] {other.Title}");
         }
         foreach (var c in r.Captures)
             stdout.WriteLine($"  capture {c.Role}: {c.Path} ({c.Packets?.ToString(Inv) ?? "?"} packets on {c.Interface}, {c.KernelDrops?.ToString(Inv) ?? "?"} dropped by kernel)");
         stdout.WriteLine($"  elapsed {r.Elapsed.TotalSeconds:F1} s (setup {r.SetupTime.TotalSeconds:F1} s); lab namespaces removed");
     }
+
+    private static string Scope(NetTrace.Analyzer.Model.StallScope? s) => s switch
+    {
+        NetTrace.Analyzer.Model.StallScope.OneCpu => "this CPU only",
+        NetTrace.Analyzer.Model.StallScope.AllCpus => "every CPU: a machine pause",
+        _ => "scope unknown",
+    };
 
     private void WriteJson(SoftirqStallResult r)
     {

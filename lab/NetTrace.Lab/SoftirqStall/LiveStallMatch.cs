@@ -1,50 +1,55 @@
+using NetTrace.Analyzer.Model;
+using NetTrace.Tracer.Stalls;
+
 namespace NetTrace.Lab.SoftirqStall;
 
 /// <summary>One lab stall (its CPU time, see <see cref="StallSample"/>) and what the live tracing saw of it on the stall CPU.</summary>
-/// <param name="LiveDelayMs">the longest NET_RX raise→entry wait inside the stall; null = not seen</param>
-/// <param name="Events">NET_RX delays inside the stall: one for an MTU change (one BH-off walk), several for an agent
-/// read (the seq_file drops and retakes the lock between buffer fills, each time re-walking the table)</param>
-/// <param name="TotalDelayMs">their sum: how long NET_RX waited in all during the call</param>
-public sealed record LiveStallView(int Stall, double LabDurationMs, double? LiveDelayMs, int? Cpu, string? HeldBy, string? RanIn,
-    int Events, double TotalDelayMs);
+/// <param name="LiveDelayMs">the longest wait of the live stall window (NET_RX raise→entry or a packet's wait); null = not seen</param>
+/// <param name="Windows">live windows overlapping the stall: one for an MTU change (one BH-off walk), possibly several
+/// for an agent read (the seq_file drops and retakes the lock between buffer fills, each time re-walking the table)</param>
+public sealed record LiveStallView(int Stall, double LabDurationMs, double? LiveDelayMs, int? Cpu, StallScope? Scope,
+    string? HeldBy, string? RanIn, int Windows, int PacketsDelayed, int IcmpDelayed, int TcpDelayed);
 
 /// <summary>
-/// The live trace matched against the lab's own measurement. A live delay belongs to a lab stall when its raise→entry
-/// interval overlaps the stall's system call (±<see cref="SlackMs"/> for clock conversion). The live delay starts at
-/// the first packet that arrives during the stall, so it is shorter than the call by up to one probe interval (plus
-/// the time before that packet's IPI); it cannot be longer than the call by more than the slack.
+/// The live trace matched against the lab's own measurement. A live window belongs to a lab stall when it is on the
+/// same CPU and overlaps the stall's system call (±<see cref="SlackMs"/> for clock conversion). The live wait starts
+/// at the first packet that arrives during the stall, so it is shorter than the call by up to one probe interval;
+/// it cannot be longer than the call by more than the slack.
 /// </summary>
 public sealed record LiveStallMatch(
     string Attach,
     IReadOnlyList<LiveStallView> Stalls,
-    int DelaysOnStallCpuOutsideStalls,
-    int DelaysOnOtherCpus,
-    double MaxDelayOnOtherCpusMs,
+    IReadOnlyList<StallWindow> OtherWindowsOnStallCpu,
+    IReadOnlyList<StallWindow> WindowsOnOtherCpus,
+    /// <summary>The live "softirq-stall" finding for the stall CPU, as `nettrace trace` / `analyze` would show it.</summary>
+    Finding? Finding,
+    IReadOnlyList<Finding> OtherFindings,
     ulong LostEvents)
 {
     public const double SlackMs = 2;
 
     public int Found => Stalls.Count(s => s.LiveDelayMs != null);
 
-    public static LiveStallMatch Build(string attach, IReadOnlyList<LiveSoftirqDelay> delays, ulong lost,
+    public static LiveStallMatch Build(string attach, StallTraceResult live, IReadOnlyList<StallSample> stalls, int stallCpu) =>
+        Build(attach, live.Stalls.Stalls, live.Findings, live.TotalLost, stalls, stallCpu);
+
+    public static LiveStallMatch Build(string attach, IReadOnlyList<StallWindow> windows, IReadOnlyList<Finding> findings, ulong lost,
         IReadOnlyList<StallSample> stalls, int stallCpu)
     {
-        var used = new HashSet<LiveSoftirqDelay>(ReferenceEqualityComparer.Instance);
+        var used = new HashSet<StallWindow>(ReferenceEqualityComparer.Instance);
         var views = new List<LiveStallView>();
         foreach (var s in stalls)
         {
             double from = s.StartUnixSeconds - SlackMs / 1000, to = s.EndUnixSeconds + SlackMs / 1000;
-            var mine = delays.Where(d => d.Cpu == s.Cpu && d.RaiseUnixSeconds <= to && d.EntryUnixSeconds >= from).ToList();
-            foreach (var d in mine) used.Add(d);
-            var longest = mine.MaxBy(d => d.DelayMs);
-            views.Add(new LiveStallView(s.Index, s.CpuMs, longest?.DelayMs, longest?.Cpu,
-                longest == null ? null : $"{longest.RaisedBy} (pid {longest.RaisedByPid})",
-                longest == null ? null : longest.InKsoftirqd ? longest.RanIn : $"softirq on {longest.RanIn} (pid {longest.RanInPid})",
-                mine.Count, mine.Sum(d => d.DelayMs)));
+            var mine = windows.Where(w => w.Cpu == s.Cpu && w.Start <= to && w.End >= from).ToList();
+            foreach (var w in mine) used.Add(w);
+            var longest = mine.MaxBy(w => w.MaxDelayMs);
+            views.Add(new LiveStallView(s.Index, s.CpuMs, longest?.MaxDelayMs, longest?.Cpu, longest?.Scope, longest?.HeldBy, longest?.RanIn,
+                mine.Count, mine.Sum(w => w.PacketsDelayed), mine.Sum(w => w.IcmpDelayed), mine.Sum(w => w.TcpDelayed)));
         }
-        var rest = delays.Where(d => !used.Contains(d)).ToList();
-        var others = rest.Where(d => d.Cpu != stallCpu).ToList();
-        return new LiveStallMatch(attach, views, rest.Count(d => d.Cpu == stallCpu), others.Count,
-            others.Select(d => d.DelayMs).DefaultIfEmpty(0).Max(), lost);
+        var rest = windows.Where(w => !used.Contains(w)).ToList();
+        var finding = findings.FirstOrDefault(f => f.Kind == "softirq-stall" && f.Affects.Contains($"cpu{stallCpu}"));
+        return new LiveStallMatch(attach, views, rest.Where(w => w.Cpu == stallCpu).ToList(), rest.Where(w => w.Cpu != stallCpu).ToList(),
+            finding, findings.Where(f => !ReferenceEquals(f, finding)).ToList(), lost);
     }
 }

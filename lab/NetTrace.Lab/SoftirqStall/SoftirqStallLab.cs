@@ -37,12 +37,12 @@ public static class SoftirqStallLab
             }
             if (o.Trace)
             {
-                live = new LiveStallTrace(o.TraceThresholdMs);
-                progress.WriteLine($"live NET_RX softirq tracing on every CPU ({live.Attach}), threshold {o.TraceThresholdMs} ms");
+                live = new LiveStallTrace(o.TraceThresholdMs, topo.Server.Inode);
+                progress.WriteLine($"live stall tracing on every CPU ({live.Attach}), threshold {o.TraceThresholdMs} ms");
             }
             var setup = sw.Elapsed;
             var prober = new Prober(o, topo);
-            progress.WriteLine($"probing every {o.IntervalMs} ms (ICMP + TCP on both paths); {o.Stalls} stalls " +
+            progress.WriteLine($"probing every {o.IntervalMs} ms (one ICMP echo, a TCP connect on the stalled queue and one on another queue); {o.Stalls} stalls " +
                                $"({(o.Mechanism == StallMechanism.Mtu ? "MTU change" : "agent reading /proc/net/ipv6_route")} over {topo.RoutesLoaded:N0} routes) " +
                                $"on CPU {o.StallCpu} every {o.GapMs} ms after a {o.BaselineMs} ms baseline");
             long origin = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 20;
@@ -64,8 +64,7 @@ public static class SoftirqStallLab
             LiveStallMatch? match = null;
             if (live != null)
             {
-                var (delays, lost) = live.Stop();
-                match = LiveStallMatch.Build(live.Attach, delays, lost, stalls, o.StallCpu);
+                match = LiveStallMatch.Build(live.Attach, live.Stop(), stalls, o.StallCpu);
             }
             if (captures.Count > 0) await Task.Delay(200, CancellationToken.None);
             var files = new List<CaptureFile>();
