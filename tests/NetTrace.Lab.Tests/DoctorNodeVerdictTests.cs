@@ -78,6 +78,25 @@ public class DoctorNodeVerdictTests
         Assert.Contains(unknown.Details, d => d.EndsWith("not counted: walk stopped"));
     }
 
+    [Fact]
+    public void Softnet_damaged_or_missing_file_is_a_skipped_check_that_says_why()
+    {
+        var dir = Directory.CreateTempSubdirectory("ntdoc-softnet-").FullName;
+        try
+        {
+            var damaged = Path.Combine(dir, "softnet_stat");
+            File.WriteAllText(damaged, "0001 0002 0003\n");
+            var c = DoctorSoftnetCheck.Run(TimeSpan.Zero, CancellationToken.None, damaged);
+            Assert.Equal(DoctorStatus.Skipped, c.Status);
+            Assert.Equal($"{damaged} could not be read: softnet_stat line 1 has 3 columns; expected 10 to 15: '0001 0002 0003'", c.Summary);
+
+            var missing = DoctorSoftnetCheck.Run(TimeSpan.Zero, CancellationToken.None, Path.Combine(dir, "none"));
+            Assert.Equal(DoctorStatus.Skipped, missing.Status);
+            Assert.Contains("could not be read", missing.Summary);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     private static SoftnetRow Row(int cpu, long processed, long dropped, long squeeze) =>
         new(cpu, cpu, processed, dropped, squeeze, 0, 0, 0, 15);
 

@@ -16,26 +16,27 @@ public static class DoctorSoftnetCheck
         double IntervalSeconds,
         IReadOnlyDictionary<string, long> Sysctls);
 
-    public static DoctorCheck Run(TimeSpan interval, CancellationToken ct)
+    /// <param name="path">The file to read; a parameter so tests can hand it damaged text.</param>
+    public static DoctorCheck Run(TimeSpan interval, CancellationToken ct, string path = SoftnetStat.Path)
     {
         IReadOnlyList<SoftnetRow> before, after;
         IReadOnlyList<SoftnetDelta>? delta = null;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            before = SoftnetStat.Parse(File.ReadAllText(SoftnetStat.Path));
+            before = SoftnetStat.Parse(File.ReadAllText(path));
             after = before;
             if (interval > TimeSpan.Zero)
             {
                 ct.WaitHandle.WaitOne(interval);
-                after = SoftnetStat.Parse(File.ReadAllText(SoftnetStat.Path));
+                after = SoftnetStat.Parse(File.ReadAllText(path));
                 delta = SoftnetStat.Delta(before, after);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
             return new DoctorCheck(Id, DoctorStatus.Skipped, "Receive backlog drops and squeezes (softnet_stat)",
-                $"{SoftnetStat.Path} could not be read: {e.Message}", "Per-CPU receive drops cannot be judged.", "nothing to do", []);
+                $"{path} could not be read: {e.Message}", "Per-CPU receive drops cannot be judged.", "nothing to do", []);
         }
         return Evaluate(new Result(after, delta, delta == null ? 0 : clock.Elapsed.TotalSeconds, ReadSysctls()));
     }
