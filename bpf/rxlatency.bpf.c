@@ -55,24 +55,24 @@ static __always_inline __u32 log2_slot(__u64 v)
 	return r < NT_RXLAT_SLOTS ? r : NT_RXLAT_SLOTS - 1;
 }
 
-static __always_inline int stamp(const struct sk_buff *skb, __u32 kind)
+/* The tp_btf programs read skb fields directly (BTF-typed pointer: plain loads, fault-safe); the classic tracepoint
+ * programs only have the address and go through bpf_probe_read_kernel (BPF_CORE_READ). Same logic either way. */
+static __always_inline int stamp(__u64 skb, __u64 head, __u32 kind)
 {
-	__u64 key = (__u64)skb;
 	struct rx_stamp s = {
 		.ts_ns = bpf_ktime_get_ns(),
-		.head = (__u64)BPF_CORE_READ(skb, head),
+		.head = head,
 		.cpu = bpf_get_smp_processor_id(),
 		.kind = kind,
 	};
 	/* Overwrite: a veth transmit stamp is followed by netif_rx on the same CPU µs later (the backlog enqueue). */
-	bpf_map_update_elem(&stamps, &key, &s, BPF_ANY);
+	bpf_map_update_elem(&stamps, &skb, &s, BPF_ANY);
 	return 0;
 }
 
 /* Only veth transmits hand the skb to a receive path on this node; other devices' transmits would only churn the map. */
-static __always_inline int is_veth(const struct sk_buff *skb)
+static __always_inline int is_veth(const char *kind)
 {
-	const char *kind = BPF_CORE_READ(skb, dev, rtnl_link_ops, kind);
 	char k[5] = {};
 	if (!kind || bpf_probe_read_kernel(k, sizeof(k), kind))
 		return 0;
@@ -133,7 +133,7 @@ static __always_inline void read_flow(const struct sk_buff *skb, struct rxlat_ev
 	}
 }
 
-static __always_inline int measure(const struct sk_buff *skb)
+static __always_inline int measure(const struct sk_buff *skb, __u64 head)
 {
 	__u64 key = (__u64)skb;
 	struct rx_stamp *sp = bpf_map_lookup_elem(&stamps, &key);
@@ -144,7 +144,7 @@ static __always_inline int measure(const struct sk_buff *skb)
 	bpf_map_delete_elem(&stamps, &key);
 
 	__u64 now = bpf_ktime_get_ns();
-	if (s.head != (__u64)BPF_CORE_READ(skb, head) || now < s.ts_ns)
+	if (s.head != head || now < s.ts_ns)
 		return 0; /* the stamp belonged to an earlier packet in this sk_buff */
 	__u32 netns = 0;
 	if (cfg.filter.netns) {
@@ -209,40 +209,47 @@ static __always_inline int set_net_rx(unsigned int vec, int entering)
 SEC("tp_btf/netif_rx")
 int BPF_PROG(rxlat_netif_rx_btf, struct sk_buff *skb)
 {
-	return stamp(skb, RXLAT_STAMP_NETIF_RX);
+	return stamp((__u64)skb, (__u64)skb->head, RXLAT_STAMP_NETIF_RX);
 }
 
 SEC("tracepoint/net/netif_rx")
 int rxlat_netif_rx_tp(struct trace_event_raw_net_dev_template *ctx)
 {
-	return stamp((const struct sk_buff *)ctx->skbaddr, RXLAT_STAMP_NETIF_RX);
+	const struct sk_buff *skb = (const struct sk_buff *)ctx->skbaddr;
+	return stamp((__u64)skb, (__u64)BPF_CORE_READ(skb, head), RXLAT_STAMP_NETIF_RX);
 }
 
 /* --- stamp, veth (optional) --- */
 SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(rxlat_veth_xmit_btf, struct sk_buff *skb, struct net_device *dev)
 {
-	return is_veth(skb) ? stamp(skb, RXLAT_STAMP_VETH_XMIT) : 0;
+	const struct rtnl_link_ops *ops = dev->rtnl_link_ops;
+	if (!ops || !is_veth(ops->kind))
+		return 0;
+	return stamp((__u64)skb, (__u64)skb->head, RXLAT_STAMP_VETH_XMIT);
 }
 
 SEC("tracepoint/net/net_dev_start_xmit")
 int rxlat_veth_xmit_tp(struct trace_event_raw_net_dev_start_xmit *ctx)
 {
 	const struct sk_buff *skb = (const struct sk_buff *)ctx->skbaddr;
-	return is_veth(skb) ? stamp(skb, RXLAT_STAMP_VETH_XMIT) : 0;
+	if (!is_veth(BPF_CORE_READ(skb, dev, rtnl_link_ops, kind)))
+		return 0;
+	return stamp((__u64)skb, (__u64)BPF_CORE_READ(skb, head), RXLAT_STAMP_VETH_XMIT);
 }
 
 /* --- measure --- */
 SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(rxlat_receive_btf, struct sk_buff *skb)
 {
-	return measure(skb);
+	return measure(skb, (__u64)skb->head);
 }
 
 SEC("tracepoint/net/netif_receive_skb")
 int rxlat_receive_tp(struct trace_event_raw_net_dev_template *ctx)
 {
-	return measure((const struct sk_buff *)ctx->skbaddr);
+	const struct sk_buff *skb = (const struct sk_buff *)ctx->skbaddr;
+	return measure(skb, (__u64)BPF_CORE_READ(skb, head));
 }
 
 /* --- context (optional) --- */

@@ -130,6 +130,29 @@ internal sealed partial class StallLab : IDisposable
         });
     }
 
+    /// <summary>Sends <paramref name="count"/> 64-byte UDP datagrams from the sender namespace on CPU0 to a bound
+    /// receiver socket nobody reads (its queue overflows: every datagram still crosses the receive path). Returns
+    /// the elapsed time.</summary>
+    public TimeSpan SendUdpFlood(int count, int port = 7312)
+    {
+        using var sink = NetnsThread.Run(ReceiverNetnsPath, () =>
+        {
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            s.Bind(new IPEndPoint(IPAddress.Parse(ReceiverAddress), port));
+            return s;
+        });
+        return NetnsThread.Run("/run/netns/" + Sender, () =>
+        {
+            PinCurrentThread(SenderCpu);
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            var to = new IPEndPoint(IPAddress.Parse(ReceiverAddress), port);
+            var payload = new byte[64];
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < count; i++) s.SendTo(payload, to);
+            return clock.Elapsed;
+        });
+    }
+
     private void Start(Action body)
     {
         var t = new Thread(() => body()) { IsBackground = true, Name = "stall-lab" };
