@@ -69,11 +69,12 @@ public sealed class DoctorNodeSysfsTests : IDisposable
         // veth1: virtual, RPS sends everything to CPU 1 (the lab's setup).
         Device("veth1", null, ["2"], ["0"]);
         Device("lo", null, ["0"], ["0"]);
+        Device("vxl2", null, ["2", "0"], ["0", "0"]);                 // RPS on one of two queues only
         Write(Path.Combine(Sys, "class", "net", "bonding_masters"), "\n");
 
         var table = ProcInterrupts.Parse(Data("interrupts-mlx5-4cpu-cpu2-offline.txt"));
         var devices = new NetDeviceQueueReader(Sys, Proc).ReadAll(table);
-        Assert.Equal(["ens3", "eth1", "lo", "veth1"], devices.Select(d => d.Name));
+        Assert.Equal(["ens3", "eth1", "lo", "veth1", "vxl2"], devices.Select(d => d.Name));
 
         var ens3 = devices[0];
         Assert.Equal("0000:03:00.0", ens3.BusDevice);
@@ -98,7 +99,8 @@ public sealed class DoctorNodeSysfsTests : IDisposable
         Assert.Equal(DoctorStatus.Warn, check.Status);
         Assert.Contains("all 3 queue IRQs of ens3 are bound to CPU 0", check.Summary);
         Assert.Contains("RPS steers every received packet of veth1 to CPU 1", check.Summary);
-        Assert.Equal(2, check.Summary.Split("; ").Length);          // nothing about eth1, whose IRQs are spread
+        Assert.Contains("RPS steers every packet of 1 of vxl2's 2 rx queues to CPU 1", check.Summary);
+        Assert.Equal(3, check.Summary.Split("; ").Length);          // nothing about eth1, whose IRQs are spread
         Assert.Contains(check.Details, d => d.StartsWith("  IRQ 99 mlx5_comp0@pci:0000:03:00.0: affinity 0, effective 0; count cpu0 881234, other CPUs 0"));
         Assert.Contains(check.Details, d => d == "1 device without IRQs, RPS or XPS: lo");
     }

@@ -69,8 +69,9 @@ public static class DoctorRpsIrqCheck
             // RPS that sends every received packet of the device to one CPU.
             var rps = d.Rx.Where(q => q.Cpus is { Count: > 0 }).Select(q => q.Cpus!).ToList();
             if (rps.Count > 0 && rps.All(c => c.Count == 1) && rps.Select(c => c[0]).Distinct().Count() == 1)
-                problems.Add($"RPS steers every received packet of {d.Name} to CPU {rps[0][0]}" +
-                             (rps.Count < d.Rx.Count ? $" ({rps.Count} of {d.Rx.Count} rx queues)" : ""));
+                problems.Add(rps.Count == d.Rx.Count
+                    ? $"RPS steers every received packet of {d.Name} to CPU {rps[0][0]}"
+                    : $"RPS steers every packet of {rps.Count} of {d.Name}'s {d.Rx.Count} rx queues to CPU {rps[0][0]}");
             if (!d.IsVirtual && d.Rx.Count == 1 && !d.HasRps)
             {
                 // Receive vectors only where the driver names them (virtio "input", "rx"); TX completions do no NET_RX work.
