@@ -102,7 +102,20 @@ public class StallSectionTests
         var windows = queues.Select(q => new StallWindow { Start = 1_780_000_000 + q.Queue, End = 1_780_000_000.2 + q.Queue, MaxDelayMs = 200, Source = "capture", RxQueue = q.Queue }).ToList();
         var html = HtmlReport.Render(TestModels.Empty() with { Stalls = new StallAnalysis { Queues = queues, Stalls = windows } }, Fixed);
         Assert.DoesNotContain("<tr class=\"hot\">", html);
-        Assert.Contains("spread over several queues", html);
+        Assert.Contains("spread evenly over several queues", html);
+    }
+
+    [Fact]
+    public void A_queue_with_more_stalls_than_any_other_is_marked_even_below_half()
+    {
+        var queues = Enumerable.Range(0, 4).Select(q => new RxQueueAttribution { Queue = q, Flows = 2, Stalls = q == 2 ? 3 : 2, DelayedPackets = 5 }).ToList();
+        Assert.Equal(2, Data.StallView.Concentration(queues)!.Queue);
+        var windows = new[] { new StallWindow { Start = 1_780_000_000, End = 1_780_000_000.2, MaxDelayMs = 200, Source = "capture", RxQueue = 2 } };
+        var s = Section(HtmlReport.Render(TestModels.Empty() with { Stalls = new StallAnalysis { Queues = queues, Stalls = windows } }, Fixed));
+        Assert.Contains("RX queue 2 has the most stalls, the rest are spread over other queues: 3 of 9 stalls", s);
+        Assert.Single(Regex.Matches(s, "<tr class=\"hot\">"));
+        // A capture names no tasks: no Held by / Ran in columns.
+        Assert.DoesNotContain("<th>Held by</th>", s);
     }
 
     [Fact]

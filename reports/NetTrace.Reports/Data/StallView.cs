@@ -17,7 +17,10 @@ internal sealed class StallView
     public IReadOnlyList<RxQueueAttribution> Queues { get; }
     public bool HasLive { get; }
     public bool HasCapture { get; }
-    /// <summary>The queue holding at least half of the stalls (ties: more delayed packets), or null when they are spread out.</summary>
+    /// <summary>
+    /// The queue with the most stalls when one queue has more than any other (ties: none), or null. Story 1's signature
+    /// is one queue; a generator or a node with several slow CPUs spreads them, and then the top queue is still marked.
+    /// </summary>
     public RxQueueAttribution? HotQueue { get; }
 
     private StallView(StallAnalysis a)
@@ -44,11 +47,13 @@ internal sealed class StallView
 
     internal static RxQueueAttribution? Concentration(IReadOnlyList<RxQueueAttribution> queues)
     {
-        int total = queues.Sum(q => q.Stalls);
-        if (total == 0) return null;
-        var top = queues.OrderByDescending(q => q.Stalls).ThenByDescending(q => q.DelayedPackets).First();
-        return top.Stalls * 2 >= total ? top : null;
+        var ranked = queues.Where(q => q.Stalls > 0).OrderByDescending(q => q.Stalls).Take(2).ToList();
+        if (ranked.Count == 0) return null;
+        return ranked.Count == 1 || ranked[0].Stalls > ranked[1].Stalls ? ranked[0] : null;
     }
+
+    /// <summary>True when the top queue holds at least half of the stalls: "concentrate on" rather than "most on".</summary>
+    public bool Concentrated => HotQueue is { } q && q.Stalls * 2 >= Queues.Sum(x => x.Stalls);
 
     /// <summary>
     /// Nothing to draw: the run looked (captures or a recording without per-CPU samples) and found no stall. The section

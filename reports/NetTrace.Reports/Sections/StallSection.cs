@@ -113,11 +113,12 @@ internal static class StallSection
                         "TCP hashes the 4-tuple, ICMP only the address pair, so all ICMP between two hosts lands on one queue.", "sub");
         int totalStalls = queues.Sum(q => q.Stalls);
         if (v.HotQueue is { } hot)
-            h.Paragraph($"The stalls concentrate on RX queue {hot.Queue}: {HtmlWriter.Int(hot.Stalls)} of {HtmlWriter.Int(totalStalls)} stalls and " +
+            h.Paragraph((v.Concentrated ? $"The stalls concentrate on RX queue {hot.Queue}: " : $"RX queue {hot.Queue} has the most stalls, the rest are spread over other queues: ") +
+                        $"{HtmlWriter.Int(hot.Stalls)} of {HtmlWriter.Int(totalStalls)} stalls and " +
                         $"{HtmlWriter.Int(hot.DelayedPackets)} of {HtmlWriter.Int(queues.Sum(q => q.DelayedPackets))} delayed packets. Flows hashed to it: " +
                         $"{HtmlWriter.Int(hot.IcmpFlows)} ICMP, {HtmlWriter.Int(hot.TcpFlows)} TCP.", "note");
         else if (totalStalls > 0)
-            h.Paragraph("The stalls are spread over several queues: no one queue holds half of them.", "sub");
+            h.Paragraph("The stalls are spread evenly over several queues: no one queue has more than the others.", "sub");
 
         h.TableStart(["RX queue", "Flows", "ICMP flows", "TCP flows", "Packets", "Delayed packets", "Delayed share", "Stalls"], new HashSet<int> { 0, 1, 2, 3, 4, 5, 6, 7 });
         foreach (var q in queues)
@@ -138,7 +139,7 @@ internal static class StallSection
         if (RxQueueCharts.Flows(queues, o) is { } flows)
             h.Raw(flows.Figure("Flows per RX queue as the RSS hash sends them: ICMP (green) and TCP (blue) stacked."));
         if (RxQueueCharts.Delayed(queues, v.HotQueue, o) is { } delayed)
-            h.Raw(delayed.Figure("Packets that waited in a stall, per RX queue; red: the queue the stalls concentrate on; label: stalls on the queue."));
+            h.Raw(delayed.Figure("Packets that waited in a stall, per RX queue; red: the queue with the most stalls; label: stalls on the queue."));
     }
 
     private static void WriteStallList(HtmlWriter h, StallView v)
@@ -148,10 +149,12 @@ internal static class StallSection
         var rows = v.Stalls.Count <= MaxStallRows ? v.Stalls : v.Stalls.OrderByDescending(s => s.MaxDelayMs).Take(MaxStallRows).OrderBy(s => s.Start).ToList();
         if (rows.Count < v.Stalls.Count)
             h.Paragraph($"The {HtmlWriter.Int(MaxStallRows)} longest of {HtmlWriter.Int(v.Stalls.Count)} stalls, in time order (the JSON output has all).", "sub");
+        // Captures cannot name tasks: leave those columns out rather than fill them with dashes.
+        bool tasks = rows.Any(s => s.HeldBy != null || s.RanIn != null);
         h.Raw("<table class=\"stall-list\"><thead><tr>");
         foreach (var (head, num) in new[] { ("Start", false), ("Duration", true), ("Longest wait", true), ("Where", false), ("Scope", false),
                                             ("Held by", false), ("Ran in", false), ("Delayed packets (ICMP / TCP)", true), ("Flows", false), ("From", false) })
-            h.El("th", head, num ? "num" : null);
+            if (tasks || head is not ("Held by" or "Ran in")) h.El("th", head, num ? "num" : null);
         h.Raw("</tr></thead><tbody>\n");
         foreach (var s in rows)
         {
@@ -161,8 +164,11 @@ internal static class StallSection
             h.NumCell(double.IsFinite(s.MaxDelayMs) ? ChartStyle.FormatMs(s.MaxDelayMs) : "–");
             h.Cell(StallView.Where(s));
             h.Cell(StallView.ScopeText(s.Scope));
-            h.MonoCell(s.HeldBy ?? "–");
-            h.MonoCell(s.RanIn ?? "–");
+            if (tasks)
+            {
+                h.MonoCell(s.HeldBy ?? "–");
+                h.MonoCell(s.RanIn ?? "–");
+            }
             h.NumCell($"{HtmlWriter.Int(s.PacketsDelayed)} ({HtmlWriter.Int(s.IcmpDelayed)} / {HtmlWriter.Int(s.TcpDelayed)})");
             h.Raw("<td class=\"mono\">");
             foreach (var f in s.Flows.Take(FlowsPerRow)) { h.Text(f); h.Raw("<br>"); }
