@@ -39,9 +39,18 @@ public class DoctorNodeRouteTableTests
             // 0.5 ms per 1,000 routes was measured for such walks (KERNEL-NOTES): 50k routes is well past 10 ms.
             Assert.True(v6.LongestCallMs >= DoctorSlowReadsCheck.WarnMs, $"deep ipv6_route read took {v6.LongestCallMs} ms");
 
+            Assert.Contains("the last of a full pass", v6.Note);
+
             var check = DoctorSlowReadsCheck.Evaluate(new(Array.Empty<MemoryStatSample>(), timings), []);
             Assert.NotEqual(DoctorStatus.Ok, check.Status);
             Assert.Contains(check.Details, d => d.StartsWith($"/proc/net/ipv6_route: {v6.Lines:N0} routes,") && d.Contains("not read in full"));
+
+            // When even the read at the end would stall too long, it is not made: 4x the read a quarter of the way in.
+            var careful = ProcNetTables.Time($"/run/netns/{ns}", 1, TimeSpan.FromSeconds(0.5), maxOwnReadMs: 0.001)
+                .Single(t => t.Path == "/proc/net/ipv6_route");
+            Assert.StartsWith("estimated: one 4 KiB read() a quarter of the way in took", careful.Note);
+            Assert.Equal(careful.MaxMs * 4, careful.LongestCallMs, 6);
+            Assert.Equal(v6.Lines, careful.Lines);
         }
         finally
         {
