@@ -6,8 +6,9 @@ namespace NetTrace.Analyzer.Recordings;
 /// <summary>How live receive-path waits are grouped into stall windows.</summary>
 public sealed record LiveStallOptions
 {
-    /// <summary>A NET_RX raise→entry delay, NET_RX run or packet wait at least this long is part of a stall.</summary>
-    public double StallThresholdMs { get; init; } = 2;
+    /// <summary>A NET_RX raise→entry delay, NET_RX run or packet wait at least this long is part of a stall. Null = as
+    /// recorded: the threshold the tracer streamed softirq delays at (else packet waits at), else 2 ms.</summary>
+    public double? StallThresholdMs { get; init; }
     /// <summary>Waits on one CPU closer than this belong to the same window (a backlog released as one burst).</summary>
     public double MergeGapMs { get; init; } = 5;
     /// <summary>Only stalls of these CPUs are reported (null = every CPU). Scope is still judged over every CPU.</summary>
@@ -34,6 +35,11 @@ public sealed class LiveStallDetector(LiveStallOptions? options = null)
     private HashSet<int>? _watchedCpus;
     private double _gapThresholdMs;
     private long _packetEvents, _softirqEvents;
+    private ulong _softirqThresholdNs, _packetThresholdNs;
+
+    /// <summary>The threshold this run groups with (see <see cref="LiveStallOptions.StallThresholdMs"/>).</summary>
+    public double ThresholdMs => _o.StallThresholdMs
+        ?? (_softirqThresholdNs > 0 ? _softirqThresholdNs / 1e6 : _packetThresholdNs > 0 ? _packetThresholdNs / 1e6 : 2);
 
     private enum WaitKind { SoftirqDelay, SoftirqRun, Packet, CpuGap }
 
@@ -75,6 +81,7 @@ public sealed class LiveStallDetector(LiveStallOptions? options = null)
     {
         if (s.Vector != SoftirqVector.NetRx || s.Origin == null) return;
         _softirqEvents++;
+        _softirqThresholdNs = Math.Max(_softirqThresholdNs, s.ThresholdNs);
         int cpu = (int)s.Origin.Cpu;
         _cpusSeen.Add(cpu);
         double at = s.Origin.TimeUnixNs / 1e9;
@@ -93,6 +100,7 @@ public sealed class LiveStallDetector(LiveStallOptions? options = null)
     {
         if (r.Origin == null) return;
         _packetEvents++;
+        _packetThresholdNs = Math.Max(_packetThresholdNs, r.ThresholdNs);
         int cpu = (int)r.Origin.Cpu;
         _cpusSeen.Add(cpu);
         double at = r.Origin.TimeUnixNs / 1e9;
@@ -155,8 +163,9 @@ public sealed class LiveStallDetector(LiveStallOptions? options = null)
         var cpus = _watchedCpus ?? _cpusSeen;
         var gapsByCpu = _gaps.GroupBy(g => g.Cpu).ToDictionary(g => g.Key, g => g.OrderBy(x => x.Start).ToList());
         var gapCoincidences = new Dictionary<int, int>();
+        var threshold = ThresholdMs;
 
-        foreach (var group in _waits.Where(w => w.DelayMs >= _o.StallThresholdMs).GroupBy(w => w.Cpu).OrderBy(g => g.Key))
+        foreach (var group in _waits.Where(w => w.DelayMs >= threshold).GroupBy(w => w.Cpu).OrderBy(g => g.Key))
         {
             foreach (var members in Merge(group.OrderBy(w => w.Start)))
             {
@@ -204,10 +213,11 @@ public sealed class LiveStallDetector(LiveStallOptions? options = null)
     /// overlapping it; without, each CPU seen has a receive stall overlapping it. One CPU alone cannot tell.</summary>
     private StallScope ScopeOf(int cpu, double start, double end, IReadOnlyCollection<int> cpus, Dictionary<int, List<Wait>> gapsByCpu)
     {
+        var threshold = ThresholdMs;
         if (cpus.Count < 2) return StallScope.Unknown;
         if (_watchedCpus != null)
             return _watchedCpus.All(c => GapOn(gapsByCpu, c, start, end)) ? StallScope.AllCpus : StallScope.OneCpu;
-        bool all = cpus.Where(c => c != cpu).All(c => _waits.Any(w => w.Cpu == c && w.DelayMs >= _o.StallThresholdMs && Overlaps(w, start, end)));
+        bool all = cpus.Where(c => c != cpu).All(c => _waits.Any(w => w.Cpu == c && w.DelayMs >= threshold && Overlaps(w, start, end)));
         return all ? StallScope.AllCpus : StallScope.OneCpu;
     }
 
@@ -252,7 +262,8 @@ public sealed class LiveStallDetector(LiveStallOptions? options = null)
     {
         if (_watchedCpus == null || _watchedCpus.Count < 2 || _gaps.Count == 0) yield break;
         var first = _watchedCpus.Min();
-        foreach (var g in _gaps.Where(g => g.Cpu == first && g.DelayMs >= _o.StallThresholdMs).OrderBy(g => g.Start))
+        var threshold = ThresholdMs;
+        foreach (var g in _gaps.Where(g => g.Cpu == first && g.DelayMs >= threshold).OrderBy(g => g.Start))
         {
             double start = g.Start, end = g.End;
             bool all = true;

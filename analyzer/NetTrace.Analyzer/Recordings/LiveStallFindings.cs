@@ -34,8 +34,8 @@ public static class LiveStallFindings
     {
         var durations = Percentiles.Sorted(stalls.Select(s => s.MaxDelayMs));
         double max = durations[^1], p50 = Percentiles.Of(durations, 0.5);
-        var holders = RankedTasks(stalls.Select(s => s.HeldBy));
-        var ranIn = Ranked(stalls.Select(s => s.RanIn));
+        var holders = RankedTasks(stalls.Select(s => (s.HeldBy, s.MaxDelayMs)));
+        var ranIn = Ranked(stalls.Select(s => (s.RanIn, s.MaxDelayMs)));
         int packets = stalls.Sum(s => s.PacketsDelayed), icmp = stalls.Sum(s => s.IcmpDelayed), tcp = stalls.Sum(s => s.TcpDelayed);
         var scope = stalls.All(s => s.Scope == StallScope.OneCpu) ? StallScope.OneCpu : StallScope.Unknown;
 
@@ -60,6 +60,12 @@ public static class LiveStallFindings
             evidence.Add(new Evidence("holding task", "not seen: no NET_RX raise→entry delay above the threshold (packets waited in a kthread or with interrupts off)"));
         foreach (var (name, n) in ranIn.Take(3))
             evidence.Add(new Evidence("backlog processed in", $"{name}: {n} stall(s)"));
+        // NET_RX raised in task X (usually in an interrupt on top of it) and run in X only after the wait: X had bottom
+        // halves off, and the backlog ran when it turned them back on (local_bh_enable / spin_unlock_bh).
+        var selfServed = stalls.Count(s => s.HeldBy != null && s.RanIn == "softirq on " + s.HeldBy);
+        if (selfServed > 0)
+            evidence.Add(new Evidence("ran when the holder re-enabled bottom halves", $"{selfServed} of {stalls.Count} stall(s): the holding task itself " +
+                                                                                       "processed the backlog at local_bh_enable — it kept NET_RX off in the kernel"));
         evidence.Add(new Evidence("packets that waited", packets == 0
             ? "none traced (rx-latency probe off, or no packet in flight)"
             : $"{packets} (ICMP {icmp}, TCP {tcp}, other {packets - icmp - tcp})"));
@@ -138,12 +144,12 @@ public static class LiveStallFindings
 
     /// <summary>Holders grouped by program (a cron job's `ip` is a new pid each time): "ip (pid 7)" when one
     /// process, "ip (3 processes: pid 7, 9, 12)" when several.</summary>
-    private static List<(string Name, int Count)> RankedTasks(IEnumerable<string?> tasks) =>
-        tasks.OfType<string>().Select(ParseTask).GroupBy(t => t.Comm)
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+    private static List<(string Name, int Count)> RankedTasks(IEnumerable<(string? Task, double DelayMs)> tasks) =>
+        tasks.Where(t => t.Task != null).Select(t => (Parsed: ParseTask(t.Task!), t.DelayMs)).GroupBy(t => t.Parsed.Comm)
+            .OrderByDescending(g => g.Count()).ThenByDescending(g => g.Sum(t => t.DelayMs)).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g =>
             {
-                var pids = g.Select(t => t.Pid).Distinct().ToList();
+                var pids = g.Select(t => t.Parsed.Pid).Distinct().ToList();
                 var name = pids.Count == 1 ? (pids[0] is { } p ? $"{g.Key} (pid {p})" : g.Key)
                     : $"{g.Key} ({pids.Count} processes: pid {string.Join(", ", pids.Take(4))}{(pids.Count > 4 ? ", …" : "")})";
                 return (name, g.Count());
@@ -156,9 +162,10 @@ public static class LiveStallFindings
         return open > 0 && task.EndsWith(')') ? (task[..open], task[(open + 6)..^1]) : (task, null);
     }
 
-    private static List<(string Name, int Count)> Ranked(IEnumerable<string?> names) =>
-        names.OfType<string>().GroupBy(n => n).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => (g.Key, g.Count())).ToList();
+    /// <summary>Most stalls first; among equals, the most stalled time (then by name, for a stable order).</summary>
+    private static List<(string Name, int Count)> Ranked(IEnumerable<(string? Name, double DelayMs)> names) =>
+        names.Where(n => n.Name != null).GroupBy(n => n.Name!).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Sum(n => n.DelayMs))
+            .ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count())).ToList();
 
     private static string Ms(double ms) => ms >= 10 ? $"{ms.ToString("0.0", Inv)} ms" : $"{ms.ToString("0.00", Inv)} ms";
 

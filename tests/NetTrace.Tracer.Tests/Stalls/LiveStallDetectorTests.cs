@@ -56,6 +56,9 @@ public sealed class LiveStallDetectorTests
         Assert.Contains("4 packet(s) waited (ICMP 2, TCP 1)", f.Title);
         Assert.Contains(f.Evidence, e => e.Label == "task on the CPU when NET_RX was raised and not served" && e.Value == "ip (pid 4242): 1 stall(s)");
         Assert.Contains(f.Evidence, e => e.Label == "backlog processed in" && e.Value == "ksoftirqd/1: 1 stall(s)");
+        Assert.Contains(f.Evidence, e => e.Label == "ran when the holder re-enabled bottom halves" && e.Value.StartsWith("1 of 2 stall(s)"));
+        // Equal counts rank by stalled time: the 30 ms holder and context come first.
+        Assert.Contains("while ip (pid 4242) held the CPU; backlog ran in softirq on ip (pid 4242)", f.Title);
         Assert.Contains(f.Evidence, e => e.Label == "scope" && e.Value.Contains("timer samples continued"));
         Assert.Equal(0.95, f.Confidence);
         Assert.Equal("cpu1", f.Affects[0]);
@@ -71,6 +74,21 @@ public sealed class LiveStallDetectorTests
         Assert.Equal(2, a.Timeline.Count);
         Assert.All(a.Timeline, p => Assert.False(p.InStall));
         Assert.All(a.Timeline, p => Assert.Equal("rx-packet", p.Kind));
+    }
+
+    [Fact]
+    public void Without_a_threshold_option_the_recorded_softirq_threshold_groups()
+    {
+        // A StallTrace at 5 ms streams packets from 1 ms (timeline points) and softirq delays from 5 ms.
+        TraceEvent[] events = [Watch(0, 1), Packet(1, 10, 4, thresholdMs: 1), Delay(1, 100, 6, thresholdMs: 5), Packet(1, 100.1, 5.5, thresholdMs: 1)];
+        var d = new LiveStallDetector();
+        foreach (var e in events) d.Add(e);
+        Assert.Equal(5, d.ThresholdMs);
+        var (a, _) = d.Finish();
+        var w = Assert.Single(a.Stalls);
+        Assert.Equal(1, w.PacketsDelayed);
+        Assert.Equal(2, a.Timeline.Count);
+        Assert.Equal(3, new LiveStallDetector(new LiveStallOptions { StallThresholdMs = 3 }).ThresholdMs);
     }
 
     [Fact]

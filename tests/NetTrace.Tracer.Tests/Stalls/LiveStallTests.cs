@@ -22,9 +22,24 @@ public sealed class LiveStallTests(ITestOutputHelper output)
         Privileged.RequireTool("taskset");
         RequireTwoCpus();
         using var lab = StallLab.Create(Routes);
-        var result = TraceStalls(lab, disabled: null, out var changes);
-        AssertStallsMatch(result, changes);
-        Assert.Empty(BpfLinks.OwnLinkIds());
+        var recording = Path.Combine(Path.GetTempPath(), $"nt-stall-{Guid.NewGuid():N}.ntrace");
+        try
+        {
+            var result = TraceStalls(lab, disabled: null, out var changes, recording);
+            AssertStallsMatch(result, changes);
+            Assert.Empty(BpfLinks.OwnLinkIds());
+
+            // `nettrace analyze` of the same session's recording finds the same stalls.
+            var analyzed = NetTrace.Analyzer.CaptureAnalyzer.Analyze([recording], new NetTrace.Analyzer.AnalyzeSettings(), null, CancellationToken.None);
+            Assert.NotNull(analyzed.Stalls);
+            Assert.Equal(result.Stalls.Stalls.Select(w => (w.Cpu, w.HeldBy, w.MaxDelayMs, w.PacketsDelayed)),
+                analyzed.Stalls!.Stalls.Where(w => w.Source == "live").Select(w => (w.Cpu, w.HeldBy, w.MaxDelayMs, w.PacketsDelayed)));
+            Assert.Contains(analyzed.Findings, f => f.Kind == "softirq-stall" && f.Affects.Contains("cpu1"));
+        }
+        finally
+        {
+            File.Delete(recording);
+        }
     }
 
     [Fact]
@@ -40,7 +55,8 @@ public sealed class LiveStallTests(ITestOutputHelper output)
         Assert.Empty(BpfLinks.OwnLinkIds());
     }
 
-    private StallTraceResult TraceStalls(StallLab lab, IReadOnlySet<AttachKind>? disabled, out List<(int Pid, TimeSpan Elapsed)> changes)
+    private StallTraceResult TraceStalls(StallLab lab, IReadOnlySet<AttachKind>? disabled, out List<(int Pid, TimeSpan Elapsed)> changes,
+        string? recording = null)
     {
         StallTrace? trace = null;
         var options = new StallTraceOptions
@@ -49,6 +65,7 @@ public sealed class LiveStallTests(ITestOutputHelper output)
             StallThreshold = TimeSpan.FromMilliseconds(5),
             PacketEventThreshold = TimeSpan.FromMilliseconds(1),
             DisabledAttachKinds = disabled,
+            RecordingPath = recording,
         };
         if (disabled != null)
             // Classic tracepoints need tracefs at attach time only: attach inside a private mount of it.

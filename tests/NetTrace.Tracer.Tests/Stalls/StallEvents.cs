@@ -12,14 +12,14 @@ internal static class StallEvents
 
     /// <summary>A NET_RX raise→entry delay: entered at <paramref name="entryMs"/> after waiting <paramref name="delayMs"/>.</summary>
     public static TraceEvent Delay(int cpu, double entryMs, double delayMs, string holder = "ip", uint holderPid = 4242,
-        ExecContext context = ExecContext.SoftirqInTask, string ranComm = "ip", uint ranPid = 4242) => new()
+        ExecContext context = ExecContext.SoftirqInTask, string ranComm = "ip", uint ranPid = 4242, double thresholdMs = 2) => new()
     {
         SoftirqStall = new SoftirqStallEvent
         {
             Origin = new Origin { Cpu = (uint)cpu, TimeUnixNs = At(entryMs), Comm = ranComm, Pid = ranPid },
             Vector = SoftirqVector.NetRx, Metric = SoftirqMetric.RaiseToEntry, RaiseToEntryNs = (ulong)(delayMs * 1e6),
             Context = context, RaiseComm = holder, RaisePid = holderPid, RaiseKtimeNs = (ulong)((entryMs - delayMs) * 1e6),
-            ThresholdNs = 1_000_000,
+            ThresholdNs = (ulong)(thresholdMs * 1e6),
         },
     };
 
@@ -36,14 +36,14 @@ internal static class StallEvents
     /// <summary>A packet received on <paramref name="cpu"/> at <paramref name="receivedMs"/> after waiting <paramref name="latencyMs"/>.</summary>
     public static TraceEvent Packet(int cpu, double receivedMs, double latencyMs, IpProtocol proto = IpProtocol.Icmp,
         string src = "10.1.0.1", string dst = "10.1.0.2", int sport = 77, int dport = 1,
-        ExecContext context = ExecContext.SoftirqInTask, string comm = "ip", uint pid = 4242) => new()
+        ExecContext context = ExecContext.SoftirqInTask, string comm = "ip", uint pid = 4242, double thresholdMs = 2) => new()
     {
         RxLatency = new RxLatencyEvent
         {
             Origin = new Origin { Cpu = (uint)cpu, TimeUnixNs = At(receivedMs), Comm = comm, Pid = pid },
             Tuple = EventAddresses.MakeTuple(IPAddress.Parse(src), sport, IPAddress.Parse(dst), dport, proto),
             LatencyNs = (ulong)(latencyMs * 1e6), QueuedCpu = 0, QueuedAt = RxQueuedAt.NetifRx, Context = context,
-            ContextTask = $"{comm}[{pid}]", ThresholdNs = 1_000_000,
+            ContextTask = $"{comm}[{pid}]", ThresholdNs = (ulong)(thresholdMs * 1e6),
         },
     };
 
