@@ -28,7 +28,7 @@ public class SoftirqStallCaptureTests
             var result = CaptureAnalyzer.Analyze([cap.Path], AnalyzeSettings.Default, null, ct);
             var windows = result.Stalls!.Stalls;
             var matched = new List<StallWindow>();
-            foreach (var st in r.Stalls)
+            foreach (var (st, im) in r.Stalls.Zip(r.Statistics.PerStall))
             {
                 // The window runs from the first held request to the burst that released the backlog: it overlaps the
                 // lab's system call (5 ms slack for the capture's and the lab's clock reads).
@@ -37,13 +37,15 @@ public class SoftirqStallCaptureTests
                 Assert.Equal(StallScope.OneCpu, w.Scope);
                 Assert.Equal(r.StalledQueue, w.RxQueue);
                 Assert.True(w.IcmpDelayed > 0 && w.TcpDelayed > 0, $"stall {st.Index}: ICMP {w.IcmpDelayed}, TCP {w.TcpDelayed}");
-                // Same tolerance as the live comparison: the first held probe leaves up to one interval after BH went
-                // off, and the capture stamps the reply when it is processed: ±10% and 2 ms around the call's CPU time.
-                Assert.InRange(w.MaxDelayMs, 0.9 * st.CpuMs - o.IntervalMs - 2, 1.1 * st.CpuMs + 2);
+                // The capture sees the same held probes the lab timed (sender-side stamps vs kernel stamps), less the
+                // baseline it subtracts: within 2 ms + 10% of the lab's longest held probe.
+                Assert.InRange(w.MaxDelayMs, im.StalledMaxLatencyMs - 2 - 0.1 * im.StalledMaxLatencyMs, im.StalledMaxLatencyMs + 2);
             }
-            // Nothing else is a stall of the lab's queue this big; other windows could only be this machine's own noise.
+            // Other windows are real stalls the lab did not cause: this machine is shared while tests run (other test
+            // projects stall CPU 1 on purpose, namespaces with big route tables are flushed with BH off). A few are
+            // tolerated; a detector that made up stalls would show many more in 2,000+ probes.
             var extra = windows.Except(matched).ToList();
-            Assert.True(extra.Count <= 1, $"{extra.Count} stall windows the lab did not cause: " +
+            Assert.True(extra.Count <= 3, $"{extra.Count} stall windows the lab did not cause: " +
                 string.Join("; ", extra.Select(w => $"{w.Scope} q{w.RxQueue} {w.MaxDelayMs} ms")));
             var finding = Assert.Single(result.Findings, f => f.Kind == Analyzer.Stalls.StallDetector.FindingKind);
             Assert.Contains($"queue {r.StalledQueue}", finding.Title);

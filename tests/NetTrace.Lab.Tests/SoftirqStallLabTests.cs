@@ -37,7 +37,8 @@ public class SoftirqStallLabTests
         var s = r.Statistics;
 
         // The lab caused what it planned, on the CPU it planned, and measured each stall.
-        Assert.Equal(150_000, r.RoutesLoaded);
+        // The kernel's route counter: the 150k loaded, plus the veths' own link-local routes if they came up meanwhile.
+        Assert.InRange(r.RoutesLoaded, 150_000, 150_020);
         Assert.Equal(3, r.Stalls.Count);
         Assert.All(r.Stalls, x => Assert.Equal(1, x.Cpu));
         Assert.All(r.Stalls, x => Assert.Equal(StallDriver.MtuTaskName, x.Task));
@@ -59,7 +60,8 @@ public class SoftirqStallLabTests
         {
             Assert.True(im.StalledIcmpDelayed >= 2, $"stall {st.Index}: {im.StalledIcmpDelayed} ICMP delayed");
             Assert.True(im.StalledTcpDelayed >= 2, $"stall {st.Index}: {im.StalledTcpDelayed} TCP delayed");
-            Assert.InRange(im.StalledMaxLatencyMs, 0.5 * st.CpuMs, st.DurationMs + 5);
+            // Held about as long as the walk: never longer than the call, and (RTNL waits aside) most of it.
+            Assert.InRange(im.StalledMaxLatencyMs, 0.4 * st.CpuMs, st.DurationMs + 5);
             Assert.True(im.ControlMaxLatencyMs < 0.25 * im.StalledMaxLatencyMs,
                 $"stall {st.Index}: control path max {im.ControlMaxLatencyMs} ms vs stalled {im.StalledMaxLatencyMs} ms");
             // The backlog comes back as one burst: most delayed replies within 1 ms of the first.
@@ -81,10 +83,13 @@ public class SoftirqStallLabTests
             Assert.Equal($"softirq on {StallDriver.MtuTaskName} (pid {Environment.ProcessId})", v.RanIn);
             Assert.Equal(1, v.Windows);     // one walk, one window
             Assert.True(v.IcmpDelayed > 0 && v.TcpDelayed > 0, $"stall {v.Stall}: live saw ICMP {v.IcmpDelayed}, TCP {v.TcpDelayed} packets wait");
-            // Tolerance: the live wait starts at the first packet that arrives after BH went off (up to one probe
-            // interval after the call began) and the lab's CPU time also covers the call's short non-walk parts, so
-            // live ≤ lab; clock reads and VM steal add a little either way: ±10% and 2 ms.
-            Assert.InRange(v.LiveDelayMs!.Value, 0.9 * lab.CpuMs - o.IntervalMs - 2, 1.1 * lab.CpuMs + 2);
+            // Tolerance. The live wait and the lab's held probes measure the same thing — how long packets that
+            // arrived after bottom halves went off waited — each starting at its first such packet (ICMP, TCP or
+            // other traffic), so they differ by up to one probe interval, plus clock reads: ±(interval + 2 ms + 10%).
+            // The call's CPU time bounds both from above (it also counts the call's work before the walk).
+            double held = v.LabHeldMs, tol = o.IntervalMs + 2 + 0.1 * held;
+            Assert.InRange(v.LiveDelayMs!.Value, held - tol, held + tol);
+            Assert.True(v.LiveDelayMs <= 1.1 * lab.CpuMs + 2, $"stall {v.Stall}: live {v.LiveDelayMs} ms vs call CPU {lab.CpuMs} ms");
         }
         // The live finding names the CPU, the stalls and the holding task.
         var f = live.Finding!;
@@ -92,7 +97,8 @@ public class SoftirqStallLabTests
         Assert.Contains("cpu1", f.Affects);
         Assert.Contains(f.Evidence, e => e.Value.Contains(StallDriver.MtuTaskName));
         // Outside the stalls the stall CPU rarely waits past 2 ms (this VM has tick gaps of its own), never as long.
-        Assert.True(live.OtherWindowsOnStallCpu.Count <= 3, $"{live.OtherWindowsOnStallCpu.Count} other windows on CPU 1");
+        Assert.True(live.OtherWindowsOnStallCpu.Count <= 3, $"{live.OtherWindowsOnStallCpu.Count} other windows on CPU 1: " +
+            string.Join("; ", live.OtherWindowsOnStallCpu.Select(w => $"{w.MaxDelayMs} ms held by {w.HeldBy}, ran in {w.RanIn}")));
     }
 
     [Fact]

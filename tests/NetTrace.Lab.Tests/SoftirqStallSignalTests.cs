@@ -40,8 +40,9 @@ public class SoftirqStallSignalTests
             string owner = $"-{p.Id}-";
             if (await Task.WhenAny(probing.Task, p.WaitForExitAsync(ct), Task.Delay(30_000, ct)) != probing.Task)
                 Assert.Fail($"lab did not start probing within 30 s (exited: {p.HasExited}): {Stderr()}");
-            var mine = SoftirqStallLeftovers.Namespaces().Where(n => n.StartsWith(prefix) && n.Contains(owner)).ToList();
-            Assert.Equal(2, mine.Count);
+            var all = SoftirqStallLeftovers.Namespaces();
+            var mine = all.Where(n => n.StartsWith(prefix) && n.Contains(owner)).ToList();
+            Assert.True(mine.Count == 2, $"lab {p.Id} namespaces: [{string.Join(' ', mine)}] of [{string.Join(' ', all)}]");
             Assert.True(File.Exists(Path.Combine(dir, "client.pcap")));
             await Task.Delay(1500, ct);   // into the stalls
             Assert.Equal(0, kill(p.Id, signal));

@@ -67,7 +67,10 @@ public class SoftirqStallStatisticsTests
             Kind = "softirq-stall", Title = cpu, Severity = Severity.High, Confidence = 0.9, Remediation = "-", Affects = [cpu],
         };
         var finding = F("cpu1");
-        var m = LiveStallMatch.Build("test", windows, [finding, F("cpu0")], 0, stalls, 1);
+        var held = new ProbeStatistics(0.1, 0.2, 1.1, [new StallImpact(0, 10, 10, 0, 0, 39, 0.1, 20), new StallImpact(1, 0, 0, 0, 0, 0, 0, 0)],
+            10, 10, 0, 0, 0, 39, 0.1, 100, 0, []);
+        var m = LiveStallMatch.Build("test", windows, [finding, F("cpu0")], 0, stalls, held, 1);
+        Assert.Equal(39, m.Stalls[0].LabHeldMs);
         Assert.Equal(1, m.Found);
         Assert.Equal(38, m.Stalls[0].LiveDelayMs);
         Assert.Equal("nt-stall-mtu (pid 7)", m.Stalls[0].HeldBy);

@@ -82,10 +82,10 @@ public sealed class LabSoftirqStallHandler(LabSoftirqStallOptions options, TextW
             stdout.WriteLine($"  live eBPF stall tracing ({live.Attach}): {live.Found} of {r.Stalls.Count} stalls seen, {live.LostEvents} events lost");
             foreach (var v in live.Stalls)
                 stdout.WriteLine(v.LiveDelayMs is { } ld
-                    ? $"    stall {v.Stall}: lab {Ms(v.LabDurationMs)} ms, live {Ms(ld)} ms on CPU {v.Cpu} ({Scope(v.Scope)}" +
+                    ? $"    stall {v.Stall}: lab: probes held {Ms(v.LabHeldMs)} ms (call {Ms(v.LabDurationMs)} ms CPU); live {Ms(ld)} ms on CPU {v.Cpu} ({Scope(v.Scope)}" +
                       (v.Windows > 1 ? $", {v.Windows} windows" : "") +
                       $"); held by {v.HeldBy ?? "?"}, ran in {v.RanIn ?? "?"}; {v.PacketsDelayed} packets waited (ICMP {v.IcmpDelayed}, TCP {v.TcpDelayed})"
-                    : $"    stall {v.Stall}: lab {Ms(v.LabDurationMs)} ms, not seen live");
+                    : $"    stall {v.Stall}: lab: probes held {Ms(v.LabHeldMs)} ms (call {Ms(v.LabDurationMs)} ms CPU); not seen live");
             stdout.WriteLine($"    other live stall windows: {live.OtherWindowsOnStallCpu.Count} on CPU {o.StallCpu} outside the lab's stalls, " +
                              $"{live.WindowsOnOtherCpus.Count} on other CPUs" +
                              (live.WindowsOnOtherCpus.Count > 0 ? $" (max {Ms(live.WindowsOnOtherCpus.Max(w => w.MaxDelayMs))} ms)" : ""));

@@ -61,10 +61,11 @@ public static class SoftirqStallLab
             var probes = await probing;
             ct.ThrowIfCancellationRequested();
 
+            var statistics = ProbeStatistics.Compute(probes, stalls);
             LiveStallMatch? match = null;
             if (live != null)
             {
-                match = LiveStallMatch.Build(live.Attach, live.Stop(), stalls, o.StallCpu);
+                match = LiveStallMatch.Build(live.Attach, live.Stop(), stalls, statistics, o.StallCpu);
             }
             if (captures.Count > 0) await Task.Delay(200, CancellationToken.None);
             var files = new List<CaptureFile>();
@@ -79,7 +80,7 @@ public static class SoftirqStallLab
                 StallDevice = topo.StallDevice,
                 Devices = topo.Devices, StalledQueue = prober.Steering.StalledQueue,
                 Stalls = stalls, Probes = probes,
-                Statistics = ProbeStatistics.Compute(probes, stalls), Captures = files, Live = match,
+                Statistics = statistics, Captures = files, Live = match,
                 Elapsed = sw.Elapsed, SetupTime = setup,
             };
         }
