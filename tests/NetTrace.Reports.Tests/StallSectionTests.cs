@@ -78,6 +78,12 @@ public class StallSectionTests
         Assert.Equal(analysis.Stalls.Count, rows);
         Assert.Single(Regex.Matches(list, "<tr class=\"vm-pause\">"));
         Assert.Contains("<td>all CPUs (VM pause)</td>", list);
+        // All on one day and all from live tracing: the date goes into the header, the source under the table.
+        var firstStart = Html.HtmlWriter.Utc(analysis.Stalls.Min(w => w.Start));
+        Assert.Contains($"<th>Start ({firstStart[..10]}, UTC)</th>", list);
+        Assert.Contains($"<td class=\"when\">{firstStart[11..^1]}</td>", list);
+        Assert.DoesNotContain("<th>From</th>", list);
+        Assert.Contains("All from live eBPF tracing.", list);
         Assert.Equal(6, Regex.Matches(list, "<td>CPU 1, RX queue 3</td>").Count);
         Assert.Equal(6, Regex.Matches(list, "<td class=\"mono\">ksoftirqd/1</td>").Count);
         var first = analysis.Stalls.OrderBy(w => w.Start).First();

@@ -34,7 +34,9 @@ ul.comments { margin: 0.2rem 0; padding-left: 1.2rem; }
 ul.comments li { white-space: pre-wrap; }
 tr.hot td { background: #ffebe9; font-weight: bold; }
 tr.vm-pause td { background: #f3f5f7; }
-table.stall-list td.mono { word-break: normal; overflow-wrap: anywhere; min-width: 7rem; }
+table.stall-list { width: 100%; }
+table.stall-list th { white-space: normal; }
+table.stall-list td.mono { word-break: normal; overflow-wrap: anywhere; }
 table.stall-list td.when { white-space: nowrap; }
 """;
 }

@@ -149,17 +149,30 @@ internal static class StallSection
         var rows = v.Stalls.Count <= MaxStallRows ? v.Stalls : v.Stalls.OrderByDescending(s => s.MaxDelayMs).Take(MaxStallRows).OrderBy(s => s.Start).ToList();
         if (rows.Count < v.Stalls.Count)
             h.Paragraph($"The {HtmlWriter.Int(MaxStallRows)} longest of {HtmlWriter.Int(v.Stalls.Count)} stalls, in time order (the JSON output has all).", "sub");
-        // Captures cannot name tasks: leave those columns out rather than fill them with dashes.
+        // Leave out what every row would repeat or cannot have: task columns for captures (they name no task), the
+        // source when there is one, the date when all stalls fall on one day. The table then fits the page.
         bool tasks = rows.Any(s => s.HeldBy != null || s.RanIn != null);
+        var sources = rows.Select(s => s.Source).Distinct(StringComparer.Ordinal).ToList();
+        bool fromColumn = sources.Count > 1;
+        var days = rows.Select(s => HtmlWriter.Utc(s.Start)).Select(t => t.Length > 20 ? t[..10] : "").Distinct(StringComparer.Ordinal).ToList();
+        bool oneDay = days.Count == 1 && days[0].Length > 0;
+
         h.Raw("<table class=\"stall-list\"><thead><tr>");
-        foreach (var (head, num) in new[] { ("Start", false), ("Duration", true), ("Longest wait", true), ("Where", false), ("Scope", false),
-                                            ("Held by", false), ("Ran in", false), ("Delayed packets (ICMP / TCP)", true), ("Flows", false), ("From", false) })
-            if (tasks || head is not ("Held by" or "Ran in")) h.El("th", head, num ? "num" : null);
+        h.El("th", oneDay ? $"Start ({days[0]}, UTC)" : "Start (UTC)");
+        h.El("th", "Duration", "num");
+        h.El("th", "Longest wait", "num");
+        h.El("th", "Where");
+        h.El("th", "Scope");
+        if (tasks) { h.El("th", "Held by"); h.El("th", "Ran in"); }
+        h.El("th", "Delayed packets (ICMP / TCP)", "num");
+        h.El("th", "Flows");
+        if (fromColumn) h.El("th", "From");
         h.Raw("</tr></thead><tbody>\n");
         foreach (var s in rows)
         {
             h.Raw(s.Scope == StallScope.AllCpus ? "<tr class=\"vm-pause\">" : "<tr>");
-            h.El("td", HtmlWriter.Utc(s.Start), "when");
+            string start = HtmlWriter.Utc(s.Start);
+            h.El("td", oneDay && start.Length > 20 ? start[11..^1] : start, "when");
             h.NumCell(ChartStyle.FormatMs(Math.Max(0, s.End - s.Start) * 1000));
             h.NumCell(double.IsFinite(s.MaxDelayMs) ? ChartStyle.FormatMs(s.MaxDelayMs) : "–");
             h.Cell(StallView.Where(s));
@@ -175,9 +188,10 @@ internal static class StallSection
             if (s.Flows.Count > FlowsPerRow) h.Text($"… and {s.Flows.Count - FlowsPerRow} more");
             else if (s.Flows.Count == 0) h.Text("–");
             h.Raw("</td>");
-            h.Cell(s.Source);
+            if (fromColumn) h.Cell(s.Source);
             h.RowEnd();
         }
         h.TableEnd();
+        if (!fromColumn) h.Paragraph($"All from {(sources[0] == StallView.Live ? "live eBPF tracing" : sources[0] == StallView.Capture ? "captures" : sources[0])}.", "caption");
     }
 }
