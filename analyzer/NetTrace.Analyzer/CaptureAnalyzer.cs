@@ -19,9 +19,11 @@ public static class CaptureAnalyzer
             ct.ThrowIfCancellationRequested();
             AnalyzeOne(paths[i], i, paths.Count, acc, settings, progress, ct);
         }
-        var findings = FindingsBuilder.Build(acc.Handshakes, acc.IcmpEchoes, acc.Problems, acc.Sources, settings);
+        // One compact copy of the handshakes serves the findings and the stall detector.
+        using var handshakes = FindingsBuilder.Table(acc.Handshakes, settings);
+        var findings = FindingsBuilder.Build(handshakes, acc.IcmpEchoes, acc.Problems, acc.Sources, settings);
         findings.AddRange(acc.Findings);
-        if (DetectStalls(acc, settings) is { } stalls)
+        if (DetectStalls(handshakes, acc, settings) is { } stalls)
         {
             acc.Stalls.Add(stalls.Analysis);
             if (stalls.Finding is { } stallFinding) findings.Add(stallFinding);
@@ -40,11 +42,12 @@ public static class CaptureAnalyzer
     }
 
     /// <summary>RX-queue stalls from the handshakes and echoes (after flow analysis: the per-packet path is untouched).</summary>
-    private static Stalls.StallDetector.Result? DetectStalls(Accumulator acc, AnalyzeSettings settings)
+    private static Stalls.StallDetector.Result? DetectStalls(HandshakeTable handshakes, Accumulator acc, AnalyzeSettings settings)
     {
+        if (!settings.Stalls.Enabled) return null;
         double trust = acc.Sources.Any(s => !s.Complete) ? 0.6
             : acc.Problems.Any(p => p.Severity != ProblemSeverity.Info) ? 0.8 : 1.0;
-        return Stalls.StallDetector.Detect(acc.Handshakes, acc.IcmpEchoes, settings.Stalls, trust);
+        return Stalls.StallDetector.Detect(handshakes, acc.IcmpEchoes, settings.Stalls, trust);
     }
 
     private static void AnalyzeOne(string path, int index, int count, Accumulator acc, AnalyzeSettings settings,

@@ -5,7 +5,7 @@ using NetTrace.CaptureGen.Writers;
 
 var output = new Option<FileInfo>("--out", "-o") { Description = "Capture file to write.", Required = true };
 var packets = new Option<long?>("--packets", "-n") { Description = "Generate about this many packets, in whole connections (bench: default 5,000,000; longflows: 1,000,000)." };
-var profileName = new Option<string>("--profile") { Description = "bench (a busy node), demo (the shipped sample: ~300 connects, frequent faults) or longflows (few connections, thousands of requests each).", DefaultValueFactory = _ => "bench" };
+var profileName = new Option<string>("--profile") { Description = "bench (a busy node), demo (the shipped sample: ~300 connects, frequent faults), longflows (few connections, thousands of requests each), or stall-sender / stall-receiver (story 1: RX-queue stalls and pauses at a responder, captured at the sender or at the responder; truth lists the windows).", DefaultValueFactory = _ => "bench" };
 var format = new Option<CaptureFormat>("--format") { Description = "pcapng or pcap.", DefaultValueFactory = _ => CaptureFormat.PcapNg };
 var nanos = new Option<bool>("--nanos") { Description = "Nanosecond timestamps (default microseconds)." };
 var seed = new Option<ulong?>("--seed") { Description = "Random seed; the same seed gives the same file." };
@@ -20,6 +20,8 @@ var root = new RootCommand(
 root.SetAction(pr =>
 {
     var name = pr.GetValue(profileName)!;
+    if (name is "stall-sender" or "stall-receiver")
+        return NetTrace.CaptureGen.Stall.StallCommand.Run(pr.GetValue(output)!, pr.GetValue(truth), name == "stall-receiver", pr.GetValue(seed) ?? 1, pr.GetValue(nanos));
     TrafficProfile profile = name switch
     {
         "bench" => TrafficProfile.Bench(pr.GetValue(packets) ?? 5_000_000),

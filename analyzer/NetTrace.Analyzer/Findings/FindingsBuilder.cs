@@ -16,7 +16,17 @@ public static class FindingsBuilder
         IReadOnlyList<InputProblem> problems, IReadOnlyList<SourceInfo> sources, AnalyzeSettings settings)
     {
         // Compact structs, not records: a capture's handshakes are never materialized for the findings.
-        using var hs = HandshakeTable.From(handshakes, Math.Min(settings.ResidentResultChunks, ChunkedStore<HandshakeFact>.DefaultMaxResidentChunks));
+        using var hs = Table(handshakes, settings);
+        return Build(hs, echoes, problems, sources, settings);
+    }
+
+    /// <summary>The handshakes as the findings read them; a caller that has more detectors to run builds it once.</summary>
+    internal static HandshakeTable Table(IReadOnlyList<Handshake> handshakes, AnalyzeSettings settings) =>
+        HandshakeTable.From(handshakes, Math.Min(settings.ResidentResultChunks, ChunkedStore<HandshakeFact>.DefaultMaxResidentChunks));
+
+    internal static List<Finding> Build(HandshakeTable hs, IReadOnlyList<IcmpEcho> echoes,
+        IReadOnlyList<InputProblem> problems, IReadOnlyList<SourceInfo> sources, AnalyzeSettings settings)
+    {
         double trust = sources.Any(s => !s.Complete) ? 0.6
             : problems.Any(p => p.Severity != ProblemSeverity.Info) ? 0.8 : 1.0;
         var findings = new List<Finding>();

@@ -35,6 +35,7 @@ public static class TerminalSummary
                     (s.Vlan + s.Vxlan + s.Gre + s.IpInIp > 0 ? $"   vlan {N(s.Vlan)} vxlan {N(s.Vxlan)} gre {N(s.Gre)} ip-in-ip {N(s.IpInIp)}" : ""));
         Handshakes(r, o);
         Echoes(r, o);
+        StallsSection(r, o);
         FindingsSection(r, o);
         ProblemsSection(r, o);
     }
@@ -94,6 +95,32 @@ public static class TerminalSummary
         var rtts = Percentiles.Sorted(echoes.Where(e => e.RttMicros is not null).Select(e => e.RttMicros!.Value));
         o.WriteLine($"ICMP echo  {N(echoes.Count)} requests: {N(rtts.Count)} answered, {N(echoes.Count - rtts.Count)} unanswered");
         if (rtts.Count > 0) o.WriteLine("  RTT  " + PercentileLine(rtts));
+    }
+
+    /// <summary>RX-queue stalls: the worst windows and the queues they hit (the finding carries the evidence).</summary>
+    private static void StallsSection(AnalysisResult r, TextWriter o)
+    {
+        var stalls = r.Stalls?.Stalls;
+        if (stalls is null || stalls.Count == 0) return;
+        o.WriteLine();
+        int one = stalls.Count(w => w.Scope == StallScope.OneCpu), all = stalls.Count(w => w.Scope == StallScope.AllCpus);
+        o.WriteLine($"RX stalls  {N(stalls.Count)}: {N(one)} on one queue/CPU, {N(all)} whole-host pause(s), {N(stalls.Count - one - all)} unclear" +
+                    (r.Stalls!.Rss is { } rss ? $"   (RSS: {rss.Queues} queue(s), key {Clean(rss.KeySource)})" : ""));
+        foreach (var w in stalls.OrderByDescending(w => w.MaxDelayMs).Take(TopN))
+        {
+            string where = w.Scope switch
+            {
+                StallScope.OneCpu => $"queue {w.RxQueue}" + (w.Cpu is int c ? $" cpu {c}" : ""),
+                StallScope.AllCpus => "all queues",
+                _ => w.RxQueue is int q ? $"queue {q}?" : "unclear",
+            };
+            o.WriteLine($"    {DateTimeOffset.FromUnixTimeMilliseconds((long)(w.Start * 1000)):HH:mm:ss.fff}  {Ms(w.MaxDelayMs * 1000),10}  {where,-12}  " +
+                        $"{N(w.PacketsDelayed)} held (ICMP {N(w.IcmpDelayed)}, TCP {N(w.TcpDelayed)})  [{w.Source}]");
+        }
+        if (stalls.Count > TopN) o.WriteLine($"    … and {N(stalls.Count - TopN)} more (--json lists all)");
+        var hit = r.Stalls!.Queues.Where(q => q.DelayedPackets > 0).ToList();
+        if (hit.Count > 0)
+            o.WriteLine("  Held / judged per queue: " + string.Join("   ", hit.Select(q => $"q{q.Queue} {N(q.DelayedPackets)}/{N(q.Packets)}")));
     }
 
     private static string PercentileLine(List<double> sorted) =>

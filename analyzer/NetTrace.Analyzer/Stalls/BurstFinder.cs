@@ -1,32 +1,23 @@
 namespace NetTrace.Analyzer.Stalls;
 
 /// <summary>
-/// Finds stalls in one host pair's probes. A stall holds arriving packets until it ends and then lets them all through
-/// at once, so its late probes have requests spread over the stall but replies bunched at its end (latency falls by
-/// one millisecond per millisecond of later sending). A path that is slow all the time raises the baseline and makes
-/// nothing late; a path slow for a while makes late replies as spread as their requests; a lone outlier is one probe.
-/// None of those is a burst.
+/// Finds stalls among the probes of one host that may have stalled. A stall holds arriving packets until it ends and
+/// then lets them all through at once, so its late probes have requests spread over the stall but replies bunched at
+/// its end (latency falls by one millisecond per millisecond of later sending). A path that is slow all the time
+/// raises the baseline and makes nothing late; a path slow for a while makes late replies as spread as their
+/// requests; a lone outlier is one probe. None of those is a burst.
 /// </summary>
 internal sealed class BurstFinder(StallOptions options)
 {
-    private readonly List<double> _buffer = [];
     private readonly List<double> _times = [];
     private readonly List<int> _late = [];
     private readonly List<(int From, int To)> _candidates = [];
 
-    public void Find(Probe[] probes, ProbeGroup g, List<Burst> into)
+    public void Find(Probe[] probes, ProbeView view, ProbeView.Segment seg, List<Burst> into)
     {
-        g.IcmpBaselineMs = Median(probes, g, icmp: true);
-        g.TcpBaselineMs = Median(probes, g, icmp: false);
         _late.Clear();
-        for (int i = g.Start; i < g.End; i++)
-        {
-            ref var p = ref probes[i];
-            double baseline = p.Icmp ? g.IcmpBaselineMs : g.TcpBaselineMs;
-            p.ExtraMs = p.LatencyMs - baseline;
-            p.Late = p.ExtraMs >= Math.Max(options.MinExtraMs, baseline);
-            if (p.Late) _late.Add(i);
-        }
+        for (int i = seg.Start; i < seg.End; i++)
+            if (probes[view.Order[i]].Late) _late.Add(view.Order[i]);
         if (_late.Count < 2) return;
 
         _late.Sort((a, b) => probes[a].Release.CompareTo(probes[b].Release));
@@ -43,12 +34,9 @@ internal sealed class BurstFinder(StallOptions options)
         // other's late probes as evidence against themselves.
         foreach (var (from, to) in _candidates)
             for (int k = from; k < to; k++) probes[_late[k]].InStall = true;
-        int accepted = into.Count;
-        foreach (var (from, to) in _candidates) Judge(probes, g, from, to, into);
+        foreach (var (from, to) in _candidates) Judge(probes, view, seg, from, to, into);
         foreach (var (from, to) in _candidates)
             for (int k = from; k < to; k++) probes[_late[k]].InStall = false;
-        for (int i = accepted; i < into.Count; i++)
-            foreach (int m in into[i].Members) probes[m].InStall = true;
     }
 
     /// <summary>Requests spread over the window, replies bunched at its end.</summary>
@@ -83,7 +71,7 @@ internal sealed class BurstFinder(StallOptions options)
         return distinct;
     }
 
-    private void Judge(Probe[] probes, ProbeGroup g, int from, int to, List<Burst> into)
+    private void Judge(Probe[] probes, ProbeView view, ProbeView.Segment seg, int from, int to, List<Burst> into)
     {
         double firstRequest = double.MaxValue, maxExtra = 0;
         for (int k = from; k < to; k++)
@@ -97,36 +85,16 @@ internal sealed class BurstFinder(StallOptions options)
         // replies released all along; a few of them bunching by chance leave most of the window's late probes outside.
         int outside = 0;
         double lastCatchable = probes[_late[to - 1]].Release - options.MinExtraMs / 1000;
-        for (int i = LowerBound(probes, g.Start, g.End, firstRequest); i < g.End && probes[i].Time <= lastCatchable; i++)
-            if (probes[i].Late && !probes[i].InStall) outside++;
+        for (int i = view.LowerBound(probes, seg, firstRequest); i < seg.End && probes[view.Order[i]].Time <= lastCatchable; i++)
+            if (probes[view.Order[i]].Late && !probes[view.Order[i]].InStall) outside++;
         if (outside > 1 + options.MaxLateOutsideBurst * (to - from)) return;
 
         var members = new int[to - from];
         for (int k = from; k < to; k++) members[k - from] = _late[k];
-        Array.Sort(members);
-        var b = new Burst(g, members) { Start = firstRequest, End = probes[_late[to - 1]].Release, MaxExtraMs = maxExtra };
+        Array.Sort(members, (a, b) => probes[a].Time.CompareTo(probes[b].Time));
+        var b = new Burst(view, seg, members) { Start = firstRequest, End = probes[_late[to - 1]].Release, MaxExtraMs = maxExtra };
         foreach (int m in members)
             if (probes[m].Icmp) b.IcmpDelayed++; else b.TcpDelayed++;
         into.Add(b);
-    }
-
-    internal static int LowerBound(Probe[] probes, int from, int to, double time)
-    {
-        while (from < to)
-        {
-            int mid = (from + to) >>> 1;
-            if (probes[mid].Time < time) from = mid + 1; else to = mid;
-        }
-        return from;
-    }
-
-    private double Median(Probe[] probes, ProbeGroup g, bool icmp)
-    {
-        _buffer.Clear();
-        for (int i = g.Start; i < g.End; i++)
-            if (probes[i].Icmp == icmp) _buffer.Add(probes[i].LatencyMs);
-        if (_buffer.Count == 0) return double.NaN;
-        _buffer.Sort();
-        return _buffer[_buffer.Count / 2];
     }
 }

@@ -8,8 +8,10 @@ namespace NetTrace.Analyzer.Stalls;
 /// </summary>
 internal struct Probe
 {
-    /// <summary>Index of the (requester, responder) pair.</summary>
-    public int Group;
+    /// <summary>Index of the (requester, responder) pair: its baseline latency.</summary>
+    public int Pair;
+    /// <summary>Ids of the requester's and the responder's address.</summary>
+    public int RequesterHost, ResponderHost;
     /// <summary>Handshake index (&gt;= 0) or ~echo index.</summary>
     public int Source;
     public double Time;          // request, Unix seconds
@@ -19,6 +21,7 @@ internal struct Probe
     public int QueueAtResponder, QueueAtRequester;
     public bool Icmp;
     public bool Late;
+    /// <summary>Marks a candidate's probes while bursts are judged; afterwards, the probes held by a reported stall.</summary>
     public bool InStall;
 
     public readonly double Release => Time + LatencyMs / 1000;
@@ -27,13 +30,12 @@ internal struct Probe
 /// <summary>Which host's RX queue held the packets: the responder's (requests waited) or the requester's (replies waited).</summary>
 internal enum StalledSide : byte { Responder, Requester }
 
-internal sealed class ProbeGroup(int index, IpAddr requester, IpAddr responder)
+/// <summary>A requester→responder pair: the baseline its probes are judged against, and where its stalls pointed.</summary>
+internal sealed class ProbePair(int index, IpAddr requester, IpAddr responder)
 {
     public int Index { get; } = index;
     public IpAddr Requester { get; } = requester;
     public IpAddr Responder { get; } = responder;
     public double IcmpBaselineMs = double.NaN, TcpBaselineMs = double.NaN;
     public StalledSide Side = StalledSide.Responder;
-    public int Start, End;     // its probes in the sorted array
-    public IpAddr StalledHost => Side == StalledSide.Responder ? Responder : Requester;
 }

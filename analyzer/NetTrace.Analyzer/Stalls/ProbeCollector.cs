@@ -6,15 +6,17 @@ using NetTrace.Analyzer.Model;
 namespace NetTrace.Analyzer.Stalls;
 
 /// <summary>
-/// Gathers the probes of a run — answered first SYNs and answered echo requests — sorted by host pair and time,
-/// with both candidate RX queues of each (request at the responder, reply at the requester) computed once.
+/// Gathers the probes of a run — answered first SYNs and answered echo requests — with their pair and hosts and
+/// both candidate RX queues of each (request at the responder, reply at the requester) computed once.
 /// </summary>
 internal sealed class ProbeCollector
 {
     private readonly RssSettings _rss;
-    private readonly Dictionary<(IpAddr, IpAddr), int> _groupIds = [];
+    private readonly Dictionary<(IpAddr, IpAddr), int> _pairIds = [];
+    private readonly Dictionary<IpAddr, int> _hostIds = [];
     private readonly Dictionary<string, IpAddr?> _parsed = [];
-    public List<ProbeGroup> Groups { get; } = [];
+    public List<ProbePair> Pairs { get; } = [];
+    public List<IpAddr> Hosts { get; } = [];
     public Probe[] Probes { get; private set; } = [];
     private int _count;
 
@@ -22,16 +24,13 @@ internal sealed class ProbeCollector
 
     public void Collect(HandshakeTable hs, IReadOnlyList<IcmpEcho> echoes)
     {
-        int capacity = 0;
-        for (int i = 0; i < hs.Count; i++) if (Usable(hs[i])) capacity++;
-        foreach (var e in echoes) if (e.RttMicros is not null && !e.ReceiverOnly) capacity++;
-        Probes = new Probe[capacity];
-
+        // One pass over the handshakes (they may be read back from a spill file): sized for all, trimmed after.
+        Probes = new Probe[hs.Count + echoes.Count];
         for (int i = 0; i < hs.Count; i++)
         {
             var h = hs[i];
             if (!Usable(h)) continue;
-            // A SYN retransmitted earlier is excluded above: its latency is an RTO, not a wait in a queue.
+            // A SYN retransmitted earlier is excluded: its latency is an RTO, not a wait in a queue.
             Add(h.Client.Ip, h.Server.Ip, h.Client.Port, h.Server.Port, icmp: false, i, h.SynTime, h.SynAckRtt / 1000);
         }
         for (int i = 0; i < echoes.Count; i++)
@@ -41,15 +40,7 @@ internal sealed class ProbeCollector
             if (Parse(e.Src) is not IpAddr src || Parse(e.Dst) is not IpAddr dst) continue;
             Add(src, dst, 0, 0, icmp: true, ~i, e.RequestTime, rtt / 1000);
         }
-        Probes = Probes[.._count];
-        Array.Sort(Probes, static (a, b) => a.Group != b.Group ? a.Group.CompareTo(b.Group) : a.Time.CompareTo(b.Time));
-        int at = 0;
-        foreach (var g in Groups)
-        {
-            g.Start = at;
-            while (at < Probes.Length && Probes[at].Group == g.Index) at++;
-            g.End = at;
-        }
+        if (_count < Probes.Length) Probes = Probes[.._count];
     }
 
     private static bool Usable(in HandshakeFact h) =>
@@ -69,18 +60,31 @@ internal sealed class ProbeCollector
         return result;
     }
 
+    private int HostId(IpAddr ip)
+    {
+        if (!_hostIds.TryGetValue(ip, out int id))
+        {
+            id = Hosts.Count;
+            _hostIds.Add(ip, id);
+            Hosts.Add(ip);
+        }
+        return id;
+    }
+
     private void Add(IpAddr requester, IpAddr responder, ushort requesterPort, ushort responderPort, bool icmp, int source, double time, double latencyMs)
     {
         if (requester.V6 != responder.V6 || _count >= Probes.Length) return;
-        if (!_groupIds.TryGetValue((requester, responder), out int g))
+        if (!_pairIds.TryGetValue((requester, responder), out int pair))
         {
-            g = Groups.Count;
-            _groupIds.Add((requester, responder), g);
-            Groups.Add(new ProbeGroup(g, requester, responder));
+            pair = Pairs.Count;
+            _pairIds.Add((requester, responder), pair);
+            Pairs.Add(new ProbePair(pair, requester, responder));
         }
         Probes[_count++] = new Probe
         {
-            Group = g,
+            Pair = pair,
+            RequesterHost = HostId(requester),
+            ResponderHost = HostId(responder),
             Source = source,
             Time = time,
             LatencyMs = latencyMs,

@@ -8,22 +8,19 @@ namespace NetTrace.Analyzer.Stalls;
 /// </summary>
 internal static class QueueAttribution
 {
-    public static IReadOnlyList<RxQueueAttribution> Of(Probe[] probes, List<ProbeGroup> groups, List<Burst> bursts, int queues)
+    public static IReadOnlyList<RxQueueAttribution> Of(Probe[] probes, List<ProbePair> pairs, List<Burst> bursts, int queues)
     {
         var packets = new long[queues];
         var delayed = new long[queues];
         var tcpFlows = new int[queues];
-        var icmpPairs = new HashSet<(int Group, int Queue)>();
-        foreach (var g in groups)
+        var icmpPairs = new HashSet<(int Pair, int Queue)>();
+        foreach (ref readonly var p in probes.AsSpan())
         {
-            for (int i = g.Start; i < g.End; i++)
-            {
-                int q = QueueVerdict.QueueOf(probes[i], g.Side);
-                packets[q]++;
-                if (probes[i].InStall) delayed[q]++;
-                if (probes[i].Icmp) icmpPairs.Add((g.Index, q));
-                else tcpFlows[q]++; // every handshake is its own connection
-            }
+            int q = QueueVerdict.QueueOf(p, pairs[p.Pair].Side);
+            packets[q]++;
+            if (p.InStall) delayed[q]++;
+            if (p.Icmp) icmpPairs.Add((p.Pair, q));
+            else tcpFlows[q]++; // every handshake is its own connection
         }
         var icmpFlows = new int[queues];
         foreach (var (_, q) in icmpPairs) icmpFlows[q]++;

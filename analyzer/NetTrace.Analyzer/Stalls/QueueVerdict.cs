@@ -6,52 +6,61 @@ namespace NetTrace.Analyzer.Stalls;
 /// Decides where a stall hit. A one-queue stall delays exactly the flows that hash to that queue while flows on other
 /// queues, sent at the same time, pass; a whole-host (VM) pause delays everything. Which host stalled is open: if the
 /// responder's queue held the requests, the delayed probes share the request's queue at the responder; if the
-/// requester's queue held the replies, they share the reply's queue there. Both hashes are tried and the one that
-/// separates delayed from passing probes cleanly wins (the responder when both do, as in the story).
+/// requester's queue held the replies, they share the reply's queue there. Each side the grouping allows is tried
+/// and the one that separates delayed from passing probes cleanly wins (the responder when both do, as in the story).
 /// </summary>
 internal sealed class QueueVerdict(StallOptions options)
 {
-    private int[] _delayed = new int[options.Rss.Queues];
-    private int[] _fine = new int[options.Rss.Queues];
+    private readonly int[] _delayed = new int[options.Rss.Queues];
+    private readonly int[] _fine = new int[options.Rss.Queues];
+    private readonly List<int> _passing = [];
 
     public void Judge(Probe[] probes, Burst b)
     {
-        var g = b.Group;
+        var view = b.View;
         // Probes sent while the stall held packets but early enough to have been caught by it had they hashed there.
         double until = b.End - options.MinExtraMs / 1000;
-        int first = BurstFinder.LowerBound(probes, g.Start, g.End, b.Start);
-        var fine = new List<int>();
-        for (int i = first; i < g.End && probes[i].Time <= until; i++)
+        _passing.Clear();
+        for (int i = view.LowerBound(probes, b.Segment, b.Start); i < b.Segment.End && probes[view.Order[i]].Time <= until; i++)
         {
-            if (probes[i].Late) continue;
-            fine.Add(i);
-            if (probes[i].Icmp) b.IcmpFine++; else b.TcpFine++;
+            int p = view.Order[i];
+            if (probes[p].Late) continue;
+            _passing.Add(p);
+            if (probes[p].Icmp) b.IcmpFine++; else b.TcpFine++;
         }
 
-        var atResponder = Score(probes, b.Members, fine, StalledSide.Responder);
-        var atRequester = Score(probes, b.Members, fine, StalledSide.Requester);
-        var best = atRequester.Score > atResponder.Score + 1e-9 ? atRequester : atResponder;
-        b.Side = best.Side;
-        bool oneQueue = best.Purity >= 0.9 && best.FineOnQueue <= 0.1 * best.OnQueue;
-        if (oneQueue)
+        Hypothesis? best = null;
+        int minQueues = int.MaxValue;
+        foreach (var side in view.Sides)
         {
-            b.Queue = best.Queue;
+            var h = Score(probes, b.Members, side);
+            minQueues = Math.Min(minQueues, h.Queues);
+            if (best is null || h.Score > best.Value.Score + 1e-9) best = h;
+        }
+        var top = best!.Value;
+        b.Side = top.Side;
+        b.Score = top.Score;
+        b.Host = b.Segment.Host;
+        if (top.Purity >= 0.9 && top.FineOnQueue <= 0.1 * top.OnQueue)
+        {
+            b.Queue = top.Queue;
             // With nothing else sent during the stall, one queue cannot be told from all queues.
-            b.Scope = fine.Count > 0 ? StallScope.OneCpu : StallScope.Unknown;
+            b.Scope = _passing.Count > 0 ? StallScope.OneCpu : StallScope.Unknown;
             return;
         }
-        bool everythingHeld = fine.Count <= 0.1 * (fine.Count + b.Members.Length);
-        b.Scope = everythingHeld && atResponder.Queues >= 2 && atRequester.Queues >= 2 ? StallScope.AllCpus : StallScope.Unknown;
+        bool everythingHeld = _passing.Count <= 0.1 * (_passing.Count + b.Members.Length);
+        b.Scope = everythingHeld && minQueues >= 2 ? StallScope.AllCpus : StallScope.Unknown;
+        b.Score = b.Scope == StallScope.AllCpus ? 1 - (double)_passing.Count / (_passing.Count + b.Members.Length) : 0;
     }
 
     private readonly record struct Hypothesis(StalledSide Side, int Queue, int OnQueue, double Purity, int FineOnQueue, int Queues, double Score);
 
-    private Hypothesis Score(Probe[] probes, int[] members, List<int> fine, StalledSide side)
+    private Hypothesis Score(Probe[] probes, int[] members, StalledSide side)
     {
         Array.Clear(_delayed);
         Array.Clear(_fine);
         foreach (int m in members) _delayed[QueueOf(probes[m], side)]++;
-        foreach (int f in fine) _fine[QueueOf(probes[f], side)]++;
+        foreach (int f in _passing) _fine[QueueOf(probes[f], side)]++;
         int best = 0, queues = 0;
         for (int q = 0; q < _delayed.Length; q++)
         {

@@ -1,20 +1,22 @@
 using NetTrace.Analyzer.Findings;
-using NetTrace.Analyzer.Flows;
 using NetTrace.Analyzer.Model;
 
 namespace NetTrace.Analyzer.Stalls;
 
 /// <summary>
 /// RX-queue / softirq stalls from captures (story 1): runs after flow analysis on the handshakes (SYN→SYN-ACK) and
-/// echoes (request→reply), so the per-packet path pays nothing. Per host pair it finds bursts of late replies
-/// (<see cref="BurstFinder"/>), decides for each which RX queue of which host held them or whether everything
-/// stalled at once (<see cref="QueueVerdict"/>), and returns the stall windows, the per-queue attribution, a latency
-/// timeline and a finding.
+/// echoes (request→reply), so the per-packet path pays nothing. Probes are judged late against their pair's baseline
+/// (<see cref="Baselines"/>), grouped by the host that may have stalled (<see cref="ProbeView"/>), searched for bursts
+/// of late replies (<see cref="BurstFinder"/>), and each burst is attributed to an RX queue of a host or to a pause of
+/// every queue (<see cref="QueueVerdict"/>). Returns the stall windows, the per-queue attribution, a latency timeline
+/// and a finding.
 /// </summary>
 public static class StallDetector
 {
     public const string FindingKind = "rx-queue-stall";
     private const int MaxFlowsPerWindow = 8;
+    /// <summary>Bursts this small that fit neither one queue nor all queues are outliers arriving together by chance.</summary>
+    private const int MaxCoincidence = 3;
 
     public sealed record Result(StallAnalysis Analysis, Finding? Finding);
 
@@ -34,57 +36,80 @@ public static class StallDetector
         if (probes.Length == 0) return null;
 
         var bursts = new List<Burst>();
-        var finder = new BurstFinder(options);
-        var verdict = new QueueVerdict(options);
-        foreach (var g in collector.Groups)
+        if (Baselines.MarkLate(probes, collector.Pairs, options) >= 2)
         {
-            int before = bursts.Count;
-            finder.Find(probes, g, bursts);
-            for (int i = before; i < bursts.Count; i++) verdict.Judge(probes, bursts[i]);
-            DropCoincidences(probes, bursts, before);
-            g.Side = MajoritySide(bursts, before);
+            string Host(int id) => collector.Hosts[id].ToString();
+            var byTime = ProbeView.ByTime(probes);
+            int hosts = collector.Hosts.Count;
+            var views = new[]
+            {
+                ProbeView.ByHost(probes, byTime, hosts, "responder", StalledSide.Responder, Host),
+                ProbeView.ByHost(probes, byTime, hosts, "requester", StalledSide.Requester, Host),
+                ProbeView.Whole(byTime),
+            };
+            var candidates = new List<Burst>();
+            var finder = new BurstFinder(options);
+            var verdict = new QueueVerdict(options);
+            foreach (var view in views)
+            {
+                int before = candidates.Count;
+                foreach (var seg in view.Segments) finder.Find(probes, view, seg, candidates);
+                for (int i = before; i < candidates.Count; i++) verdict.Judge(probes, candidates[i]);
+            }
+            bursts = Choose(candidates, views, probes.Length);
+            foreach (var b in bursts)
+                foreach (int m in b.Members) probes[m].InStall = true;
+            SetPairSides(probes, collector.Pairs, bursts);
         }
-        bursts.Sort((a, b) => a.Start.CompareTo(b.Start));
 
         var windows = bursts.Select(b => Window(b, probes, hs, echoes)).ToList();
         var analysis = new StallAnalysis
         {
             Stalls = windows,
-            Queues = QueueAttribution.Of(probes, collector.Groups, bursts, options.Rss.Queues),
-            Timeline = StallTimeline.Of(probes, collector.Groups, options.MaxTimelinePoints),
+            Queues = QueueAttribution.Of(probes, collector.Pairs, bursts, options.Rss.Queues),
+            Timeline = StallTimeline.Of(probes, collector.Pairs, options.MaxTimelinePoints),
             Rss = new RssSettingsInfo(options.Rss.KeySource, options.Rss.Queues, options.Rss.IndirectionSource),
         };
-        return new Result(analysis, StallFinding.Build(bursts, probes, options, trust));
+        return new Result(analysis, StallFinding.Build(bursts, options, trust));
     }
 
     /// <summary>
-    /// A few late replies that bunched, spread over several queues while other flows on those queues passed, fit
-    /// neither a queue stall nor a pause: independent outliers that happened to arrive together.
+    /// The same stall usually shows in several groupings (a two-host capture shows it in all three). Best explanation
+    /// first — one queue, then a pause, then unclear; the cleaner separation; the larger burst; a named host before the
+    /// capture as a whole — and a burst whose probes mostly belong to one already kept is the same stall again.
     /// </summary>
-    private static void DropCoincidences(Probe[] probes, List<Burst> bursts, int from)
+    private static List<Burst> Choose(List<Burst> candidates, ProbeView[] views, int probeCount)
     {
-        for (int i = bursts.Count - 1; i >= from; i--)
+        static int Rank(StallScope s) => s switch { StallScope.OneCpu => 3, StallScope.AllCpus => 2, _ => 1 };
+        var ordered = candidates
+            .Select((b, i) => (b, i))
+            .OrderByDescending(x => Rank(x.b.Scope)).ThenByDescending(x => x.b.Score).ThenByDescending(x => x.b.Members.Length)
+            .ThenBy(x => Array.IndexOf(views, x.b.View)).ThenBy(x => x.i)
+            .Select(x => x.b);
+        var taken = new bool[probeCount];
+        var kept = new List<Burst>();
+        foreach (var b in ordered)
         {
-            var b = bursts[i];
-            if (b.Scope != StallScope.Unknown || b.Queue is not null || b.Members.Length > MaxCoincidence) continue;
-            foreach (int m in b.Members) probes[m].InStall = false;
-            bursts.RemoveAt(i);
+            int already = b.Members.Count(m => taken[m]);
+            if (already * 2 > b.Members.Length) continue;
+            if (b.Scope == StallScope.Unknown && b.Queue is null && b.Members.Length <= MaxCoincidence) continue;
+            foreach (int m in b.Members) taken[m] = true;
+            kept.Add(b);
         }
+        kept.Sort((a, b) => a.Start.CompareTo(b.Start));
+        return kept;
     }
 
-    private const int MaxCoincidence = 3;
-
-    /// <summary>The side most one-queue stalls of this pair pointed at (weighted by delayed probes); the responder by default.</summary>
-    private static StalledSide MajoritySide(List<Burst> bursts, int from)
+    /// <summary>Each pair's probes are drawn on the side its one-queue stalls pointed at (weighted by probes held); the responder by default.</summary>
+    private static void SetPairSides(Probe[] probes, List<ProbePair> pairs, List<Burst> bursts)
     {
-        int responder = 0, requester = 0;
-        for (int i = from; i < bursts.Count; i++)
+        var votes = new int[pairs.Count];
+        foreach (var b in bursts)
         {
-            if (bursts[i].Queue is null) continue;
-            if (bursts[i].Side == StalledSide.Responder) responder += bursts[i].Members.Length;
-            else requester += bursts[i].Members.Length;
+            if (b.Queue is null) continue;
+            foreach (int m in b.Members) votes[probes[m].Pair] += b.Side == StalledSide.Requester ? 1 : -1;
         }
-        return requester > responder ? StalledSide.Requester : StalledSide.Responder;
+        foreach (var pair in pairs) pair.Side = votes[pair.Index] > 0 ? StalledSide.Requester : StalledSide.Responder;
     }
 
     private static StallWindow Window(Burst b, Probe[] probes, HandshakeTable hs, IReadOnlyList<IcmpEcho> echoes)

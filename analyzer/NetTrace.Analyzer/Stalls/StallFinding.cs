@@ -8,7 +8,7 @@ internal static class StallFinding
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static Finding? Build(List<Burst> bursts, Probe[] probes, StallOptions options, double trust)
+    public static Finding? Build(List<Burst> bursts, StallOptions options, double trust)
     {
         if (bursts.Count == 0) return null;
         var oneQueue = bursts.Where(b => b.Scope == StallScope.OneCpu).ToList();
@@ -17,7 +17,7 @@ internal static class StallFinding
         var waits = bursts.Select(b => b.MaxExtraMs).Order().ToList();
         var sizes = bursts.Select(b => b.Members.Length).Order().ToList();
         var byQueue = bursts.Where(b => b.Queue is not null)
-            .GroupBy(b => (Host: b.Group.StalledHost.ToString(), Queue: b.Queue!.Value))
+            .GroupBy(b => (Host: b.HostText, Queue: b.Queue!.Value))
             .OrderByDescending(q => q.Count()).ToList();
 
         var evidence = new List<Evidence>
@@ -31,11 +31,16 @@ internal static class StallFinding
                 $"queue {q.Key.Queue} of {q.Key.Host}: {q.Count()} stall(s)")) + (byQueue.Count > 4 ? $"; {byQueue.Count - 4} more" : "")));
         if (oneQueue.Count > 0)
         {
-            int icmpHeld = oneQueue.Sum(b => b.IcmpDelayed), icmpAll = icmpHeld + oneQueue.Sum(b => b.IcmpFine);
+            // The story's clue: pings (hashed on addresses only) all share one queue, so a stall of that queue holds every
+            // ping and a stall of another holds none; TCP connects (hashed with ports) are held only when on the queue.
+            var icmpQueueStalls = oneQueue.Where(b => b.IcmpDelayed > 0).ToList();
+            var otherStalls = oneQueue.Where(b => b.IcmpDelayed == 0).ToList();
+            evidence.Add(new("ICMP echoes sent during one-queue stalls",
+                $"held in {icmpQueueStalls.Count} stall(s) ({icmpQueueStalls.Sum(b => b.IcmpDelayed)} of {icmpQueueStalls.Sum(b => b.IcmpDelayed + b.IcmpFine)} held); " +
+                $"untouched in {otherStalls.Count} ({otherStalls.Sum(b => b.IcmpFine)} passed): one queue per host pair (addresses only)"));
             int tcpHeld = oneQueue.Sum(b => b.TcpDelayed), tcpAll = tcpHeld + oneQueue.Sum(b => b.TcpFine);
-            evidence.Add(new("sent during one-queue stalls: held / all",
-                $"ICMP {icmpHeld} / {icmpAll} (pings hash on addresses only: one queue per host pair), " +
-                $"TCP connects {tcpHeld} / {tcpAll} (hashed with ports: only those on the stalled queue)"));
+            evidence.Add(new("TCP connects sent during one-queue stalls",
+                $"{tcpHeld} of {tcpAll} held: only those whose ports hash to the stalled queue"));
         }
         evidence.Add(new("burst size (late replies per stall)", $"median {Median(sizes):0}, max {sizes[^1]}"));
         evidence.Add(new("delayed probes", $"{bursts.Sum(b => b.IcmpDelayed)} ICMP echo(es), {bursts.Sum(b => b.TcpDelayed)} SYN→SYN-ACK"));
@@ -62,7 +67,7 @@ internal static class StallFinding
             WindowStart = bursts.Min(b => b.Start),
             WindowEnd = bursts.Max(b => b.End),
             Affects = byQueue.Select(q => $"RX queue {q.Key.Queue} of {q.Key.Host}")
-                .Concat(bursts.Select(b => $"{b.Group.Requester} → {b.Group.Responder}").Distinct()).Take(10).ToList(),
+                .Concat(bursts.Where(b => b.Queue is null).Select(b => b.HostText).Distinct()).Take(10).ToList(),
             Evidence = evidence,
             Remediation = oneQueue.Count >= pauses.Count
                 ? "Packets hashed to one RX queue waited in the ring while NET_RX softirq processing on the CPU serving that " +
@@ -79,9 +84,9 @@ internal static class StallFinding
 
     private static string Where(Burst b) => b.Scope switch
     {
-        StallScope.OneCpu => $"RX queue {b.Queue} of {b.Group.StalledHost} only",
-        StallScope.AllCpus => "every queue (whole-host pause)",
-        _ => b.Queue is int q ? $"RX queue {q} of {b.Group.StalledHost} (no other traffic to compare)" : "queues unclear",
+        StallScope.OneCpu => $"RX queue {b.Queue} of {b.HostText} only",
+        StallScope.AllCpus => $"every queue (whole-host pause, probes of {b.HostText})",
+        _ => b.Queue is int q ? $"RX queue {q} of {b.HostText} (no other traffic to compare)" : "queues unclear",
     };
 
     private static double Median(List<double> sorted) => sorted[sorted.Count / 2];

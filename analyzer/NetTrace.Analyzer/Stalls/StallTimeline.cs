@@ -8,11 +8,9 @@ namespace NetTrace.Analyzer.Stalls;
 /// </summary>
 internal static class StallTimeline
 {
-    public static IReadOnlyList<LatencyPoint> Of(Probe[] probes, List<ProbeGroup> groups, int maxPoints)
+    public static IReadOnlyList<LatencyPoint> Of(Probe[] probes, List<ProbePair> pairs, int maxPoints)
     {
         if (probes.Length == 0) return [];
-        var sideOf = new StalledSide[groups.Count];
-        foreach (var g in groups) sideOf[g.Index] = g.Side;
         double first = double.MaxValue, last = double.MinValue;
         foreach (var p in probes) { first = Math.Min(first, p.Time); last = Math.Max(last, p.Time); }
 
@@ -45,7 +43,7 @@ internal static class StallTimeline
                 Time = p.Time,
                 LatencyMs = Math.Round(p.LatencyMs, 3),
                 Kind = p.Icmp ? "icmp" : "tcp-syn",
-                RxQueue = QueueVerdict.QueueOf(p, sideOf[p.Group]),
+                RxQueue = QueueVerdict.QueueOf(p, pairs[p.Pair].Side),
                 InStall = p.InStall,
             });
         }

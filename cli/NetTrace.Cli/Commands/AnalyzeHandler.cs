@@ -16,10 +16,17 @@ public static class AnalyzeHandler
             stderr.WriteLine("nettrace analyze: give at least one capture or recording (see nettrace analyze --help)");
             return Program.ExitUsage;
         }
+        var rss = AnalyzeRss.Build(options, out var rssError);
+        if (rss is null)
+        {
+            stderr.WriteLine($"nettrace analyze: {rssError}");
+            return Program.ExitUsage;
+        }
         var settings = new AnalyzeSettings
         {
             Reader = options.Reader,
             SlowHandshake = TimeSpan.FromMilliseconds(options.SlowHandshakeMs),
+            Stalls = new NetTrace.Analyzer.Stalls.StallOptions { Rss = rss },
         };
         var clock = Stopwatch.StartNew();
         var progress = options.Quiet ? null : new StderrProgress(stderr, options.StderrIsTerminal, options.ProgressAfter);

@@ -35,7 +35,8 @@ public class StallDetectorTests
         var f = r.Finding!;
         Assert.Equal(StallDetector.FindingKind, f.Kind);
         Assert.Contains($"RX queue {q} of {B}", f.Title);
-        Assert.Contains(f.Evidence, e => e.Label.StartsWith("sent during one-queue stalls") && e.Value.StartsWith($"ICMP {w.IcmpDelayed} / {w.IcmpDelayed}"));
+        Assert.Contains(f.Evidence, e => e.Label.StartsWith("ICMP echoes sent during") && e.Value.StartsWith($"held in 1 stall(s) ({w.IcmpDelayed} of {w.IcmpDelayed} held)"));
+        Assert.Contains(f.Evidence, e => e.Label.StartsWith("TCP connects sent during") && e.Value.StartsWith($"{w.TcpDelayed} of "));
         Assert.Contains("nettrace trace", f.Remediation);
     }
 
