@@ -82,9 +82,11 @@ public static class DoctorSlowReadsCheck
             "Reading these files runs kernel code that walks a table: every route (ipv6_route walks the whole IPv6 " +
             "route tree with bottom halves disabled, again for each 4 KiB read), every socket hash bucket (empty ones too, " +
             "so a big tcp_ehash is slow to read with few sockets; busy buckets under a BH-disabling lock), or a " +
-            "cgroup's memory statistics. While one read() runs, packets that arrived " +
-            "on that CPU wait in its RX queue: NET_RX softirq cannot run there. An agent that reads them on a schedule " +
-            "makes periodic latency spikes on one CPU at a time. Readers: kubelet's cadvisor (memory.stat of every " +
+            "cgroup's memory statistics. While a read() holds bottom halves off (ipv6_route's whole walk; a socket " +
+            "table only per busy bucket), packets that arrived on that CPU wait in its RX queue: NET_RX softirq cannot " +
+            "run there. Any long read also keeps ksoftirqd and other tasks off that CPU while it runs in the kernel " +
+            "without a preemption point. An agent that reads them on a schedule makes periodic latency spikes on one " +
+            "CPU at a time. Readers: kubelet's cadvisor (memory.stat of every " +
             "container cgroup, each housekeeping interval; /proc/<pid>/net/tcp*, udp* when its tcp/udp metrics are " +
             "on), node-exporter (tcpstat collector: /proc/net/tcp, tcp6), and any agent or script that lists routes " +
             "(route, netstat -r). Story 1: cadvisor's memory.stat reads took 100 ms to over 1 s with many zombie " +
