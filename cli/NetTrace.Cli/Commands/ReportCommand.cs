@@ -23,7 +23,9 @@ public static class ReportCommand
 
         var cmd = new Command("report",
             "Write the self-contained HTML latency report: what was analysed and what was lost, the findings with " +
-            "evidence, latency over time, percentiles and histograms, SYN retransmissions, the worst flows and " +
+            "evidence, receive-path stalls when there are any (per-CPU NET_RX softirq delay heatmap, latency timeline with the " +
+            "stalls shaded, RX-queue attribution, each stall with the task that held the CPU), latency over time, percentiles " +
+            "and histograms, SYN retransmissions, the worst flows and " +
             "connections. One file with no scripts and nothing loaded from the network; attach it to an incident.\n" +
             "Exit code 0 = written, 1 = written but the input was damaged, 2 = could not read the input or write the report.\n\n" +
             "Examples:\n" +
