@@ -87,8 +87,10 @@ internal sealed partial class StallLab : IDisposable
     public void StartTraffic(TimeSpan duration)
     {
         var count = (int)(duration.TotalMilliseconds / 2);
-        _ping = Process.Start(new ProcessStartInfo("taskset",
-            ["-c", SenderCpu.ToString(), "ip", "netns", "exec", Sender, "ping", "-q", "-n", "-i", "0.002", "-W", "1", "-c", count.ToString(), ReceiverAddress])
+        // Real-time priority (bounded: each sender sleeps 2 ms between packets): on a busy 2-CPU machine an ordinary
+        // sender can be off the CPU for a whole stall, and a stall nobody sends into delays nothing.
+        _ping = Process.Start(new ProcessStartInfo("chrt",
+            ["-f", "10", "taskset", "-c", SenderCpu.ToString(), "ip", "netns", "exec", Sender, "ping", "-q", "-n", "-i", "0.002", "-W", "1", "-c", count.ToString(), ReceiverAddress])
             { RedirectStandardOutput = true, RedirectStandardError = true })!;
 
         _listener = NetnsThread.Run("/run/netns/" + Receiver, () =>
@@ -114,6 +116,7 @@ internal sealed partial class StallLab : IDisposable
         {
             NetnsThread.Enter("/run/netns/" + Sender);
             PinCurrentThread(SenderCpu);
+            RealTimeCurrentThread();
             using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             client.Connect(IPAddress.Parse(ReceiverAddress), TcpPort);
             var payload = new byte[64];
@@ -202,6 +205,16 @@ internal sealed partial class StallLab : IDisposable
             throw new InvalidOperationException($"cannot pin to CPU {cpu}: errno {Marshal.GetLastPInvokeError()}");
     }
 
+    private static unsafe void RealTimeCurrentThread()
+    {
+        int priority = 10;
+        if (sched_setscheduler(0, 1 /* SCHED_FIFO */, &priority) != 0)
+            throw new InvalidOperationException($"cannot make the sender SCHED_FIFO: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial int sched_setaffinity(int pid, nint size, ulong* mask);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int sched_setscheduler(int pid, int policy, int* param);
 }
