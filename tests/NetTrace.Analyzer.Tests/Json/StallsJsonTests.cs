@@ -168,4 +168,33 @@ public class StallsJsonTests
         var e = Assert.Throws<InvalidDataException>(() => JsonResultReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(broken)), "b.json"));
         Assert.Contains("stalls.windows[].start", e.Message);
     }
+
+    [Fact]
+    public void A_200k_point_timeline_writes_and_reads_back_in_bounded_time()
+    {
+        var rng = new Random(5);
+        var stalls = new StallAnalysis
+        {
+            Timeline = Enumerable.Range(0, 200_000).Select(i => new LatencyPoint
+            {
+                Time = Math.Round(T0 + i * 0.001, 6), LatencyMs = Math.Round(0.05 + rng.NextDouble(), 3), Kind = i % 3 == 0 ? "tcp-syn" : "icmp",
+                RxQueue = i % 8, InStall = i % 97 == 0,
+            }).ToList(),
+            CpuDelay = Enumerable.Range(0, 64 * 200).Select(i => new CpuDelaySample(i % 64, T0 + i / 64, T0 + i / 64 + 1, 0.02, 1000)).ToList(),
+        };
+        var r = WithStalls(stalls);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var ms = new MemoryStream();
+        JsonResultWriter.Write(r, ms, indented: false);
+        var write = sw.Elapsed;
+        ms.Position = 0;
+        sw.Restart();
+        var back = JsonResultReader.Read(ms, "big.json").Stalls!;
+        var read = sw.Elapsed;
+        TestContext.Current.TestOutputHelper?.WriteLine($"200k timeline points + 12.8k CPU samples: {ms.Length / 1048576.0:0.0} MB compact, write {write.TotalMilliseconds:N0} ms, read {read.TotalMilliseconds:N0} ms");
+        Assert.Equal(stalls.Timeline, back.Timeline);
+        Assert.Equal(stalls.CpuDelay, back.CpuDelay);
+        Assert.True(ms.Length < 20 * 1048576, $"{ms.Length:N0} bytes");
+        Assert.True(write + read < TimeSpan.FromSeconds(10), $"write {write}, read {read}");
+    }
 }
