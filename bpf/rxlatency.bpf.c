@@ -70,13 +70,30 @@ static __always_inline int stamp(__u64 skb, __u64 head, __u32 kind)
 	return 0;
 }
 
-/* Only veth transmits hand the skb to a receive path on this node; other devices' transmits would only churn the map. */
-static __always_inline int is_veth(const char *kind)
+/* veth's rtnl_link_ops, learned from the first device whose kind reads "veth" (kallsyms has no data symbols
+ * here): after that, telling veth from other devices is one pointer compare instead of a string read. */
+__u64 veth_link_ops = 0;
+
+static __always_inline int kind_is_veth(const char *kind)
 {
 	char k[5] = {};
 	if (!kind || bpf_probe_read_kernel(k, sizeof(k), kind))
 		return 0;
 	return k[0] == 'v' && k[1] == 'e' && k[2] == 't' && k[3] == 'h' && k[4] == 0;
+}
+
+/* Only veth transmits hand the skb to a receive path on this node; other devices' transmits would only churn the map. */
+static __always_inline int is_veth(__u64 ops, const char *kind)
+{
+	if (!ops)
+		return 0;
+	__u64 known = veth_link_ops;
+	if (known)
+		return ops == known;
+	if (!kind_is_veth(kind))
+		return 0;
+	veth_link_ops = ops; /* every CPU learns the same value: a racing write is harmless */
+	return 1;
 }
 
 struct l4_ports {
@@ -224,7 +241,7 @@ SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(rxlat_veth_xmit_btf, struct sk_buff *skb, struct net_device *dev)
 {
 	const struct rtnl_link_ops *ops = dev->rtnl_link_ops;
-	if (!ops || !is_veth(ops->kind))
+	if (!ops || !is_veth((__u64)ops, ops->kind))
 		return 0;
 	return stamp((__u64)skb, (__u64)skb->head, RXLAT_STAMP_VETH_XMIT);
 }
@@ -233,7 +250,8 @@ SEC("tracepoint/net/net_dev_start_xmit")
 int rxlat_veth_xmit_tp(struct trace_event_raw_net_dev_start_xmit *ctx)
 {
 	const struct sk_buff *skb = (const struct sk_buff *)ctx->skbaddr;
-	if (!is_veth(BPF_CORE_READ(skb, dev, rtnl_link_ops, kind)))
+	const struct rtnl_link_ops *ops = BPF_CORE_READ(skb, dev, rtnl_link_ops);
+	if (!ops || !is_veth((__u64)ops, veth_link_ops ? NULL : BPF_CORE_READ(ops, kind)))
 		return 0;
 	return stamp((__u64)skb, (__u64)BPF_CORE_READ(skb, head), RXLAT_STAMP_VETH_XMIT);
 }
