@@ -104,5 +104,9 @@ public class StallRecordingReportTests : IDisposable
         Assert.DoesNotContain("<script", text, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("&lt;script&gt;documen (pid 4242)", s);
         Assert.Contains("softirq-stall", text);
+        // Both live findings (the one-CPU stall and the VM pause) point the reader to the section.
+        var findings = text[text.IndexOf("<section id=\"findings\">", StringComparison.Ordinal)..a];
+        Assert.Contains("<td class=\"mono\">vm-pause</td>", findings);
+        Assert.Equal(2, Regex.Matches(findings, "<a href=\"#stalls\">").Count);
     }
 }

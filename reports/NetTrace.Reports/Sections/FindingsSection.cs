@@ -27,7 +27,7 @@ internal static class FindingsSection
     }
 
     /// <summary>Finding kinds whose details (heatmap, timeline, queues, stall list) are in the stall section.</summary>
-    public static readonly HashSet<string> StallKinds = new(StringComparer.Ordinal) { "softirq-stall", "rx-queue-stall" };
+    public static readonly HashSet<string> StallKinds = new(StringComparer.Ordinal) { "softirq-stall", "rx-queue-stall", "vm-pause" };
 
     private static void WriteFinding(HtmlWriter h, Finding f, bool stallSection)
     {
