@@ -18,8 +18,9 @@ internal sealed class QueueVerdict(StallOptions options)
     public void Judge(Probe[] probes, Burst b)
     {
         var view = b.View;
-        // Probes sent while the stall held packets but early enough to have been caught by it had they hashed there.
-        double until = b.End - options.MinExtraMs / 1000;
+        // Probes sent while the stall held packets, early enough to have been caught by it had they hashed there: a probe
+        // sent in its last few milliseconds waits less than the lateness threshold and would pass either way.
+        double until = b.End - 2 * options.MinExtraMs / 1000;
         _passing.Clear();
         for (int i = view.LowerBound(probes, b.Segment, b.Start); i < b.Segment.End && probes[view.Order[i]].Time <= until; i++)
         {
