@@ -194,4 +194,15 @@ public class StallSectionTests
                         "<td class=\"num\">150</td><td class=\"num\">15</td><td class=\"num\">10 %</td><td class=\"num\">3</td></tr>", s);
         Assert.Equal(2, Regex.Matches(s, "<tr( class=\"hot\")?><td class=\"num\">[0-9]").Count);
     }
+
+    [Theory]
+    [InlineData(1_780_000_000.5714285, "2026-05-28 20:26:40.571429Z")]   // rounds like the JSON's six decimals, not truncated
+    [InlineData(1_780_000_000.0000004, "2026-05-28 20:26:40.000000Z")]
+    [InlineData(1_780_000_000.9999998, "2026-05-28 20:26:41.000000Z")]
+    [InlineData(-0.25, "1969-12-31 23:59:59.750000Z")]
+    public void Utc_times_round_to_the_microsecond_like_the_json(double t, string shown)
+    {
+        Assert.Equal(shown, Html.HtmlWriter.Utc(t));
+        if (t > 0) Assert.Equal(t.ToString("F6", System.Globalization.CultureInfo.InvariantCulture)[^6..], shown[20..26]);
+    }
 }

@@ -63,9 +63,23 @@ internal sealed class HtmlWriter(TextWriter w)
     public static string Utc(double unixSeconds)
     {
         if (!double.IsFinite(unixSeconds)) return "–";
-        long ticks = (long)Math.Round(unixSeconds * TimeSpan.TicksPerSecond);
+        long ticks = MicrosecondTicks(unixSeconds);
         var t = DateTime.UnixEpoch.AddTicks(ticks);
         return t.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "Z";
+    }
+
+    /// <summary>
+    /// Ticks of the instant rounded to the microsecond exactly as the JSON's six decimals ("F6") round it. Rounding to
+    /// ticks and printing six digits would truncate, and multiplying by 1e6 first rounds in binary at 1e15: either way
+    /// the same instant could read 1 µs apart in the report and in the JSON.
+    /// </summary>
+    internal static long MicrosecondTicks(double unixSeconds)
+    {
+        var f = Math.Abs(unixSeconds).ToString("F6", CultureInfo.InvariantCulture);
+        int dot = f.IndexOf('.');
+        long ticks = long.Parse(f.AsSpan(0, dot), CultureInfo.InvariantCulture) * TimeSpan.TicksPerSecond +
+                     long.Parse(f.AsSpan(dot + 1), CultureInfo.InvariantCulture) * 10;
+        return unixSeconds < 0 ? -ticks : ticks;
     }
 
     public static string Utc(DateTimeOffset? t) =>
