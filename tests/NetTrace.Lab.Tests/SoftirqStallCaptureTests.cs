@@ -13,13 +13,13 @@ public class SoftirqStallCaptureTests
     [Fact]
     public async Task Capture_detector_finds_each_lab_stall_on_the_stalled_rx_queue()
     {
-        Privileged.Require("root (network namespaces, RPS, tcpdump)");
+        Privileged.Require("root (network namespaces, RPS, tcpdump, eBPF)");
         Privileged.RequireTool("tcpdump");
         var dir = Directory.CreateTempSubdirectory("nt-sirq-cap-").FullName;
         try
         {
             var ct = TestContext.Current.CancellationToken;
-            var o = new SoftirqStallOptions(Stalls: 3, Routes: 150_000, GapMs: 700, CaptureDir: dir) { BaselineMs = 700, TailMs = 300 };
+            var o = new SoftirqStallOptions(Stalls: 3, Routes: 150_000, GapMs: 700, CaptureDir: dir) { BaselineMs = 700, TailMs = 300, Trace = true };
             var r = await SoftirqStallLabTests.Run(o);
             var cap = Assert.Single(r.Captures);
             Assert.Equal(0, cap.KernelDrops);
@@ -28,25 +28,38 @@ public class SoftirqStallCaptureTests
             var result = CaptureAnalyzer.Analyze([cap.Path], AnalyzeSettings.Default, null, ct);
             var windows = result.Stalls!.Stalls;
             var matched = new List<StallWindow>();
-            foreach (var (st, im) in r.Stalls.Zip(r.Statistics.PerStall))
+            foreach (var st in r.Stalls)
             {
-                // The window runs from the first held request to the burst that released the backlog: it overlaps the
-                // lab's system call (5 ms slack for the capture's and the lab's clock reads).
-                var w = Assert.Single(windows, w => w.Start <= st.EndUnixSeconds + 0.005 && w.End >= st.StartUnixSeconds - 0.005);
-                matched.Add(w);
-                Assert.Equal(StallScope.OneCpu, w.Scope);
-                Assert.Equal(r.StalledQueue, w.RxQueue);
-                Assert.True(w.IcmpDelayed > 0 && w.TcpDelayed > 0, $"stall {st.Index}: ICMP {w.IcmpDelayed}, TCP {w.TcpDelayed}");
-                // The capture sees the same held probes the lab timed (sender-side stamps vs kernel stamps), less the
-                // baseline it subtracts: within 2 ms + 10% of the lab's longest held probe.
-                Assert.InRange(w.MaxDelayMs, im.StalledMaxLatencyMs - 2 - 0.1 * im.StalledMaxLatencyMs, im.StalledMaxLatencyMs + 2);
+                // A window runs from the first held request to the burst that released the backlog: it overlaps the
+                // lab's system call (5 ms slack for the capture's and the lab's clock reads). Usually one per stall; on
+                // a loaded machine the backlog can outlast the softirq's budget and the rest wait for ksoftirqd/1,
+                // which comes back as a second burst: at most two.
+                var ws = windows.Where(w => w.Start <= st.EndUnixSeconds + 0.005 && w.End >= st.StartUnixSeconds - 0.005).ToList();
+                Assert.InRange(ws.Count, 1, 2);
+                matched.AddRange(ws);
+                Assert.All(ws, w => Assert.Equal(StallScope.OneCpu, w.Scope));
+                Assert.All(ws, w => Assert.Equal(r.StalledQueue, w.RxQueue));
+                Assert.True(ws.Sum(w => w.IcmpDelayed) > 0 && ws.Sum(w => w.TcpDelayed) > 0, $"stall {st.Index}: no ICMP or no TCP held");
+                // The capture judged the same probes the lab timed (sender-side capture stamps vs the kernel's own
+                // stamps), less the baseline it subtracts: its longest wait is within 2 ms + 10% of the lab's longest
+                // latency among the probes sent inside the window.
+                foreach (var w in ws)
+                {
+                    double lab = r.Probes.Where(p => p.Path == ProbePath.Stalled && p.SendUnixSeconds >= w.Start - 0.001 && p.SendUnixSeconds <= w.End)
+                        .Max(p => p.LatencyMs ?? 0);
+                    Assert.InRange(w.MaxDelayMs, lab - 2 - 0.1 * lab, lab + 2);
+                }
             }
-            // Other windows are real stalls the lab did not cause: this machine is shared while tests run (other test
-            // projects stall CPU 1 on purpose, namespaces with big route tables are flushed with BH off). A few are
-            // tolerated; a detector that made up stalls would show many more in 2,000+ probes.
+            // Other windows must be real stalls the lab did not cause — this machine is shared while tests run (other
+            // test projects stall CPU 1 on purpose, the VM pauses): each must coincide with a wait the live eBPF
+            // tracing saw at the same time (a NET_RX delay, a packet wait or a machine pause, ±10 ms).
             var extra = windows.Except(matched).ToList();
-            Assert.True(extra.Count <= 3, $"{extra.Count} stall windows the lab did not cause: " +
-                string.Join("; ", extra.Select(w => $"{w.Scope} q{w.RxQueue} {w.MaxDelayMs} ms")));
+            var live = r.Live!;
+            var liveWindows = live.OtherWindowsOnStallCpu.Concat(live.WindowsOnOtherCpus).ToList();
+            foreach (var w in extra)
+                Assert.True(liveWindows.Any(l => l.Start <= w.End + 0.01 && l.End >= w.Start - 0.01),
+                    $"capture window {w.Scope} q{w.RxQueue} {w.MaxDelayMs} ms at {w.Start:F3}-{w.End:F3} has no live stall behind it; live: " +
+                    string.Join("; ", liveWindows.Select(l => $"cpu{l.Cpu} {l.Scope} {l.MaxDelayMs} ms at {l.Start:F3}-{l.End:F3}")));
             var finding = Assert.Single(result.Findings, f => f.Kind == Analyzer.Stalls.StallDetector.FindingKind);
             Assert.Contains($"queue {r.StalledQueue}", finding.Title);
         }

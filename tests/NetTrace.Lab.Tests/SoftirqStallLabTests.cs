@@ -44,7 +44,8 @@ public class SoftirqStallLabTests
         Assert.All(r.Stalls, x => Assert.Equal(StallDriver.MtuTaskName, x.Task));
         // ~0.2-0.5 ms per 1,000 routes measured here: 150k routes hold BH off for tens of ms, far above the baseline.
         Assert.All(r.Stalls, x => Assert.InRange(x.CpuMs, 10, 500));
-        Assert.True(s.BaselineP99Ms < 5, $"baseline p99 {s.BaselineP99Ms} ms");
+        // (Not the p99: other test projects may stall CPU 1 on purpose while this one takes its baseline.)
+        Assert.True(s.BaselineP50Ms < 1, $"baseline p50 {s.BaselineP50Ms} ms");
         Assert.Equal(0, s.Lost);
 
         // The steering is what the lab says: every TCP probe on the stalled queue had its SYN-ACK handled by CPU 1,
@@ -81,14 +82,17 @@ public class SoftirqStallLabTests
             Assert.Equal(StallScope.OneCpu, v.Scope);
             Assert.Equal($"{StallDriver.MtuTaskName} (pid {Environment.ProcessId})", v.HeldBy);
             Assert.Equal($"softirq on {StallDriver.MtuTaskName} (pid {Environment.ProcessId})", v.RanIn);
-            Assert.Equal(1, v.Windows);     // one walk, one window
+            // One walk, one window — or two when the backlog outlasted the softirq budget and ksoftirqd/1 ran the rest.
+            Assert.InRange(v.Windows, 1, 2);
             Assert.True(v.IcmpDelayed > 0 && v.TcpDelayed > 0, $"stall {v.Stall}: live saw ICMP {v.IcmpDelayed}, TCP {v.TcpDelayed} packets wait");
             // Tolerance. The live wait and the lab's held probes measure the same thing — how long packets that
             // arrived after bottom halves went off waited — each starting at its first such packet (ICMP, TCP or
-            // other traffic), so they differ by up to one probe interval, plus clock reads: ±(interval + 2 ms + 10%).
+            // other traffic), so they differ by up to one probe interval, plus clock reads: interval + 2 ms + 10%.
+            // Above, 25%: a packet the lab does not time (an ACK, a RST) can be queued right as the walk starts, and on
+            // a loaded machine the backlog's tail may wait for ksoftirqd/1 a little longer than the last probe did.
             // The call's CPU time bounds both from above (it also counts the call's work before the walk).
-            double held = v.LabHeldMs, tol = o.IntervalMs + 2 + 0.1 * held;
-            Assert.InRange(v.LiveDelayMs!.Value, held - tol, held + tol);
+            double held = v.LabHeldMs;
+            Assert.InRange(v.LiveDelayMs!.Value, held - o.IntervalMs - 2 - 0.1 * held, held + o.IntervalMs + 2 + 0.25 * held);
             Assert.True(v.LiveDelayMs <= 1.1 * lab.CpuMs + 2, $"stall {v.Stall}: live {v.LiveDelayMs} ms vs call CPU {lab.CpuMs} ms");
         }
         // The live finding names the CPU, the stalls and the holding task.
@@ -96,6 +100,10 @@ public class SoftirqStallLabTests
         Assert.Equal("softirq-stall", f.Kind);
         Assert.Contains("cpu1", f.Affects);
         Assert.Contains(f.Evidence, e => e.Value.Contains(StallDriver.MtuTaskName));
+        // Its stall count is the lab's stalls plus the one-CPU windows on CPU 1 the lab did not cause (reported
+        // apart; whole-machine pauses go to the vm-pause finding instead).
+        var counted = int.Parse(f.Evidence.First(e => e.Label == "stalls").Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(r.Stalls.Count + live.OtherWindowsOnStallCpu.Count(w => w.Scope != StallScope.AllCpus), counted);
         // Outside the stalls the stall CPU rarely waits past 2 ms (this VM has tick gaps of its own), never as long.
         Assert.True(live.OtherWindowsOnStallCpu.Count <= 3, $"{live.OtherWindowsOnStallCpu.Count} other windows on CPU 1: " +
             string.Join("; ", live.OtherWindowsOnStallCpu.Select(w => $"{w.MaxDelayMs} ms held by {w.HeldBy}, ran in {w.RanIn}")));

@@ -17,7 +17,8 @@ public static class LabSoftirqStallCommand
         var gap = new Option<int>("--gap-ms") { Description = "Quiet time between stalls.", DefaultValueFactory = _ => d.GapMs };
         var interval = new Option<double>("--interval-ms") { Description = "Probe period: each tick sends an ICMP echo and a TCP SYN on each path.", DefaultValueFactory = _ => d.IntervalMs };
         var captureDir = new Option<DirectoryInfo?>("--capture-dir") { Description = "Capture at the sender (client) into DIR/client.pcap (stalled path) and DIR/client-control.pcap." };
-        var trace = new Option<bool>("--trace") { Description = "Trace NET_RX softirq delays live with eBPF during the lab and match them to the lab's stalls." };
+        var trace = new Option<bool>("--trace") { Description = "Trace receive-path stalls live with eBPF during the lab (NET_RX delay per CPU with the holding task, per-packet waits) and match them to the lab's stalls." };
+        var traceThreshold = new Option<double>("--trace-threshold-ms") { Description = "With --trace: waits at least this long make live stall windows.", DefaultValueFactory = _ => d.TraceThresholdMs };
         var json = CommonOptions.Json();
         var cmd = new Command("softirq-stall",
             "Reproduce a network stall caused by one CPU's NET_RX softirq being held off (the GitHub/cadvisor incident).\n\n" +
@@ -46,12 +47,12 @@ public static class LabSoftirqStallCommand
             "  nettrace lab softirq-stall --trace                          # and find the stalls live with eBPF\n" +
             "  nettrace lab softirq-stall --capture-dir /tmp/ss && nettrace analyze /tmp/ss/client.pcap\n" +
             "  nettrace lab softirq-stall --stalls 3 --json > stall.json");
-        foreach (var o in new Option[] { stalls, routes, mode, cpu, senderCpu, gap, interval, captureDir, trace, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { stalls, routes, mode, cpu, senderCpu, gap, interval, captureDir, trace, traceThreshold, json }) cmd.Options.Add(o);
         cmd.SetAction((pr, ct) =>
         {
             var lab = new SoftirqStallOptions(pr.GetValue(stalls), pr.GetValue(routes), pr.GetValue(mode), pr.GetValue(cpu),
                 pr.GetValue(senderCpu), pr.GetValue(gap), pr.GetValue(interval), pr.GetValue(captureDir)?.FullName)
-            { Trace = pr.GetValue(trace) };
+            { Trace = pr.GetValue(trace), TraceThresholdMs = pr.GetValue(traceThreshold) };
             return new LabSoftirqStallHandler(new LabSoftirqStallOptions(lab, pr.GetValue(json)), Console.Out, Console.Error).RunAsync(ct);
         });
         return cmd;

@@ -86,9 +86,13 @@ public sealed class LabSoftirqStallHandler(LabSoftirqStallOptions options, TextW
                       (v.Windows > 1 ? $", {v.Windows} windows" : "") +
                       $"); held by {v.HeldBy ?? "?"}, ran in {v.RanIn ?? "?"}; {v.PacketsDelayed} packets waited (ICMP {v.IcmpDelayed}, TCP {v.TcpDelayed})"
                     : $"    stall {v.Stall}: lab: probes held {Ms(v.LabHeldMs)} ms (call {Ms(v.LabDurationMs)} ms CPU); not seen live");
-            stdout.WriteLine($"    other live stall windows: {live.OtherWindowsOnStallCpu.Count} on CPU {o.StallCpu} outside the lab's stalls, " +
-                             $"{live.WindowsOnOtherCpus.Count} on other CPUs" +
-                             (live.WindowsOnOtherCpus.Count > 0 ? $" (max {Ms(live.WindowsOnOtherCpus.Max(w => w.MaxDelayMs))} ms)" : ""));
+            var others = live.OtherWindowsOnStallCpu;
+            stdout.WriteLine($"    live windows the lab did not cause: {others.Count} on CPU {o.StallCpu}" +
+                             (others.Count > 0 ? $" (max {Ms(others.Max(w => w.MaxDelayMs))} ms, {others.Count(w => w.Scope == NetTrace.Analyzer.Model.StallScope.AllCpus)} of them machine pauses; " +
+                                                 $"held by {string.Join(", ", others.Select(w => w.HeldBy ?? "?").Distinct())})" : "") +
+                             $", {live.WindowsOnOtherCpus.Count} on other CPUs" +
+                             (live.WindowsOnOtherCpus.Count > 0 ? $" (max {Ms(live.WindowsOnOtherCpus.Max(w => w.MaxDelayMs))} ms)" : "") +
+                             $"; threshold {o.TraceThresholdMs} ms");
             if (live.Finding is { } f)
             {
                 stdout.WriteLine($"  live finding [{f.Severity.ToString().ToUpperInvariant()}, confidence {f.Confidence:F2}] {f.Title}");

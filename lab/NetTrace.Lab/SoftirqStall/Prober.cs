@@ -21,15 +21,18 @@ internal sealed partial class Prober
     private readonly ushort _icmpId = (ushort)Random.Shared.Next(1, 0xfffe);
     private readonly double[] _icmpSend, _icmpReply;          // [tick], NaN = none
     private readonly List<ProbeSample> _tcp = [];
-    private readonly int _ticks;
+    private readonly int _ticks;          // capacity: twice the planned run, for stalls that run late on a loaded machine
+    private long _endAt = long.MaxValue;  // Stopwatch time the probing ends (set once the stalls are done)
     private volatile bool _stop;
+    private int _sent;                    // ticks actually sent
 
     public Prober(SoftirqStallOptions o, SoftirqStallTopology topo)
     {
         _o = o;
         _topo = topo;
-        _ticks = (int)Math.Ceiling(o.PlannedDuration.TotalMilliseconds / o.IntervalMs);
-        if (_ticks > 65_535) throw new ArgumentException("too many probe ticks for 16-bit ICMP sequence numbers: raise --interval-ms");
+        _ticks = (int)Math.Min(65_535, Math.Ceiling(2 * o.PlannedDuration.TotalMilliseconds / o.IntervalMs));
+        if (o.PlannedDuration.TotalMilliseconds / o.IntervalMs > 65_535)
+            throw new ArgumentException("too many probe ticks for 16-bit ICMP sequence numbers: raise --interval-ms");
         _icmpSend = NaNs(_ticks);
         _icmpReply = NaNs(_ticks);
         Steering = new RssSteering(SoftirqStallTopology.ClientIp, SoftirqStallTopology.ServerIp, o.ServerPort);
@@ -41,8 +44,13 @@ internal sealed partial class Prober
 
     private static double[] NaNs(int n) { var a = new double[n]; Array.Fill(a, double.NaN); return a; }
 
-    /// <summary>Probes from <paramref name="origin"/> (Stopwatch time) for the planned duration, then waits a little
-    /// for the last replies. Blocks; returns every probe sent.</summary>
+    /// <summary>Ends the probing <paramref name="tail"/> after now (call when the last stall is over). Until then the
+    /// prober keeps going, up to twice the planned duration.</summary>
+    public void EndAfter(TimeSpan tail) =>
+        Interlocked.Exchange(ref _endAt, Stopwatch.GetTimestamp() + (long)(tail.TotalSeconds * Stopwatch.Frequency));
+
+    /// <summary>Probes from <paramref name="origin"/> (Stopwatch time) until <see cref="EndAfter"/>'s time (or its
+    /// capacity), then waits a little for the last replies. Blocks; returns every probe sent.</summary>
     public IReadOnlyList<ProbeSample> Run(long origin, CancellationToken ct)
     {
         Socket? icmp = null;
@@ -92,6 +100,13 @@ internal sealed partial class Prober
             ct.ThrowIfCancellationRequested();
             long now = Stopwatch.GetTimestamp();
             long due = origin + (long)(tick * _o.IntervalMs * Stopwatch.Frequency / 1000);
+            if (tick < _ticks && now >= Interlocked.Read(ref _endAt))
+            {
+                _sent = tick;
+                tick = _ticks;
+                drainUntil = now + Stopwatch.Frequency * 3 / 10;
+                continue;
+            }
             if (tick < _ticks && now >= due)
             {
                 EchoRequest(packet, _icmpId, (ushort)tick);
@@ -101,7 +116,7 @@ internal sealed partial class Prober
                 for (int p = 0; p < 2; p++)
                     pending.Add(StartConnect((ProbePath)p, tick, ports[p][tick % ports[p].Count], tcpTarget));
                 tick++;
-                if (tick == _ticks) drainUntil = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 3 / 10;
+                if (tick == _ticks) { _sent = tick; drainUntil = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 3 / 10; }
                 continue;
             }
             if (tick == _ticks && (now >= drainUntil || pending.Count == 0)) break;
@@ -222,7 +237,7 @@ internal sealed partial class Prober
     private List<ProbeSample> Samples()
     {
         var all = new List<ProbeSample>();
-        for (int t = 0; t < _ticks; t++)
+        for (int t = 0; t < _sent; t++)
         {
             double send = _icmpSend[t];
             if (double.IsNaN(send)) continue;

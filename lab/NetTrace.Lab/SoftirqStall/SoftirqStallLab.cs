@@ -55,7 +55,8 @@ public static class SoftirqStallLab
             }
             finally
             {
-                // The prober ends on its own at the planned time (or on cancellation); never leave it running.
+                prober.EndAfter(TimeSpan.FromMilliseconds(o.TailMs));
+                // The prober ends a tail after the last stall (or on cancellation); never leave it running.
                 await probing.ContinueWith(_ => { }, TaskScheduler.Default);
             }
             var probes = await probing;
