@@ -283,14 +283,28 @@ public sealed class LiveStallDetector(LiveStallOptions? options = null)
         }
     }
 
+    private static bool InWindow(StallWindow[] sorted, double t)
+    {
+        int lo = 0, hi = sorted.Length - 1, last = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid].Start - Slack <= t) { last = mid; lo = mid + 1; }
+            else hi = mid - 1;
+        }
+        return last >= 0 && t <= sorted[last].End + Slack;
+    }
+
     private List<LatencyPoint> Timeline(IReadOnlyList<StallWindow> windows)
     {
-        var byCpu = windows.Where(w => w.Cpu != null).GroupBy(w => w.Cpu!.Value).ToDictionary(g => g.Key, g => g.ToList());
+        // Windows of one CPU do not overlap: sorted by start, a binary search finds the one a point may fall in.
+        var byCpu = windows.Where(w => w.Cpu != null).GroupBy(w => w.Cpu!.Value)
+            .ToDictionary(g => g.Key, g => g.OrderBy(w => w.Start).ToArray());
         var points = _waits.Where(w => w.Kind == WaitKind.Packet && (_o.Cpus == null || _o.Cpus.Contains(w.Cpu)))
             .Select(w => new LatencyPoint
             {
                 Time = w.End, LatencyMs = Math.Round(w.DelayMs, 4), Kind = "rx-packet", Cpu = w.Cpu,
-                InStall = byCpu.TryGetValue(w.Cpu, out var ws) && ws.Any(s => w.End >= s.Start - Slack && w.End <= s.End + Slack),
+                InStall = byCpu.TryGetValue(w.Cpu, out var ws) && InWindow(ws, w.End),
             })
             .OrderBy(p => p.Time).ToList();
         if (points.Count <= _o.MaxTimelinePoints) return points;
