@@ -45,9 +45,9 @@ internal static class StallSection
             h.Paragraph("Only live eBPF data: per-CPU NET_RX softirq delay and the tasks involved. No capture was analysed, so there is " +
                         "no per-queue attribution by the RSS hash; analyse a capture of the same traffic together with the recording to add it.", "note");
         else
-            h.Paragraph("Only capture data: stalls are inferred from latency clusters and flows are mapped to RX queues by the RSS hash. " +
-                        "The CPU, its softirq delay and the task that held it are not in a capture; record with `nettrace trace` on the " +
-                        "receiving node to see them.", "note");
+            h.Raw("<p class=\"note\">Only capture data: stalls are inferred from latency clusters and flows are mapped to RX queues by the RSS hash. " +
+                  "The CPU, its softirq delay and the task that held it are not in a capture; record with <code>nettrace trace</code> on the " +
+                  "receiving node to see them.</p>\n");
     }
 
     private static string Count(int n, string noun) => $"{HtmlWriter.Int(n)} {noun}{(n == 1 ? "" : "s")}";
@@ -57,9 +57,11 @@ internal static class StallSection
         var a = v.Analysis;
         string looked = a.Timeline.Count > 0 ? $"{HtmlWriter.Int(a.Timeline.Count)} latency points" : "the input";
         if (v.Queues.Count > 0) looked += $" on {HtmlWriter.Int(v.Queues.Count)} RX queues ({HtmlWriter.Int(v.Queues.Sum(q => q.Flows))} flows)";
-        h.Paragraph($"No stall found in {looked}: no cluster of late packets released together" +
-                    (v.HasLive ? " and no NET_RX softirq held off beyond the threshold." : ". Captures cannot show softirq delay per CPU; " +
-                     "`nettrace trace` on the receiving node can."), "ok");
+        h.Raw("<p class=\"ok\">");
+        h.Text($"No stall found in {looked}: no cluster of late packets released together");
+        h.Raw(v.HasLive ? " and no NET_RX softirq held off beyond the threshold." : ". Captures cannot show softirq delay per CPU; " +
+                                                                                     "<code>nettrace trace</code> on the receiving node can.");
+        h.Raw("</p>\n");
     }
 
     private static void WriteSummary(HtmlWriter h, StallView v)
