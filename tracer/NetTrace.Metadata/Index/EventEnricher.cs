@@ -22,6 +22,7 @@ public sealed class EventEnricher(IMetadataResolver resolver)
             TraceEvent.KindOneofCase.IcmpEcho => (e.IcmpEcho.Origin, false),
             TraceEvent.KindOneofCase.Drop => (e.Drop.Origin, false),
             TraceEvent.KindOneofCase.SoftirqStall => (e.SoftirqStall.Origin, false),
+            TraceEvent.KindOneofCase.RxLatency => (e.RxLatency.Origin, false),   // netns of the receiving device: the pod that waited
             TraceEvent.KindOneofCase.Nat => (e.Nat.Origin, false),
             _ => (null, false),
         };
