@@ -42,6 +42,11 @@ internal static class StallFinding
             evidence.Add(new("TCP connects sent during one-queue stalls",
                 $"{tcpHeld} of {tcpAll} held: only those whose ports hash to the stalled queue"));
         }
+        var sides = bursts.Where(b => b.Queue is not null).GroupBy(b => b.Side).ToList();
+        if (sides.Count > 0)
+            evidence.Add(new("where the packets waited", string.Join("; ", sides.Select(g => g.Key == StalledSide.Responder
+                ? $"{g.Count()} stall(s) held requests on arrival at the responder"
+                : $"{g.Count()} stall(s) held replies on arrival at the requester"))));
         evidence.Add(new("burst size (late replies per stall)", $"median {Median(sizes):0}, max {sizes[^1]}"));
         evidence.Add(new("delayed probes", $"{bursts.Sum(b => b.IcmpDelayed)} ICMP echo(es), {bursts.Sum(b => b.TcpDelayed)} SYN→SYN-ACK"));
         if (pauses.Count > 0)

@@ -49,7 +49,9 @@ public class StallDetectorTests
         Assert.Equal(StallScope.OneCpu, w.Scope);
         Assert.Equal(q, w.RxQueue);
         Assert.Equal(0, w.IcmpDelayed);
-        Assert.Contains($"RX queue {q} of {A}", s.Detect()!.Finding!.Title);
+        var f = s.Detect()!.Finding!;
+        Assert.Contains($"RX queue {q} of {A}", f.Title);
+        Assert.Contains(f.Evidence, e => e.Label == "where the packets waited" && e.Value == "1 stall(s) held replies on arrival at the requester");
     }
 
     [Fact]
