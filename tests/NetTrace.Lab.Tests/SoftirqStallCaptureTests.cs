@@ -19,7 +19,7 @@ public class SoftirqStallCaptureTests
         try
         {
             var ct = TestContext.Current.CancellationToken;
-            var o = new SoftirqStallOptions(Stalls: 3, Routes: 150_000, GapMs: 700, CaptureDir: dir) { BaselineMs = 700, TailMs = 300, Trace = true };
+            var o = new SoftirqStallOptions(Stalls: 3, Routes: 150_000, GapMs: 700, CaptureDir: dir) { BaselineMs = 700, TailMs = 300, Trace = true, TraceThresholdMs = 3 };   // low: to see every real wait behind a capture window
             var r = await SoftirqStallLabTests.Run(o);
             var cap = Assert.Single(r.Captures);
             Assert.Equal(0, cap.KernelDrops);

@@ -21,6 +21,8 @@ public sealed record LiveStallView(int Stall, double LabDurationMs, double LabHe
 public sealed record LiveStallMatch(
     string Attach,
     IReadOnlyList<LiveStallView> Stalls,
+    /// <summary>Every live window on the stall CPU: the lab's and the others.</summary>
+    IReadOnlyList<StallWindow> WindowsOnStallCpu,
     IReadOnlyList<StallWindow> OtherWindowsOnStallCpu,
     IReadOnlyList<StallWindow> WindowsOnOtherCpus,
     /// <summary>The live "softirq-stall" finding for the stall CPU, as `nettrace trace` / `analyze` would show it.</summary>
@@ -53,7 +55,7 @@ public sealed record LiveStallMatch(
         }
         var rest = windows.Where(w => !used.Contains(w)).ToList();
         var finding = findings.FirstOrDefault(f => f.Kind == "softirq-stall" && f.Affects.Contains($"cpu{stallCpu}"));
-        return new LiveStallMatch(attach, views, rest.Where(w => w.Cpu == stallCpu).ToList(), rest.Where(w => w.Cpu != stallCpu).ToList(),
+        return new LiveStallMatch(attach, views, windows.Where(w => w.Cpu == stallCpu).ToList(), rest.Where(w => w.Cpu == stallCpu).ToList(), rest.Where(w => w.Cpu != stallCpu).ToList(),
             finding, findings.Where(f => !ReferenceEquals(f, finding)).ToList(), lost);
     }
 }
