@@ -9,8 +9,12 @@ namespace NetTrace.Lab.Tests;
 
 /// <summary>A namespace with a large IPv6 route table: the doctor finds ipv6_route slow to read without reading it
 /// in full (a full pass is quadratic: ~63 s for 100k routes here).</summary>
-public class DoctorNodeRouteTableTests
+public class DoctorNodeRouteTableTests : IDisposable
 {
+    // These tests stall a CPU on purpose; other test processes doing the same would add stalls to our measurements.
+    private readonly IDisposable _cpuStalls = CpuStallLock.Acquire();
+    public void Dispose() => _cpuStalls.Dispose();
+
     private const int Routes = 50_000;
 
     [Fact]

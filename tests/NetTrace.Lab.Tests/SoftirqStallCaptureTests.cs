@@ -8,8 +8,12 @@ namespace NetTrace.Lab.Tests;
 
 /// <summary>Done-when 2: the sender-side capture the lab writes, analysed, gives back the lab's stalls.</summary>
 [Collection("snat-race-lab")]
-public class SoftirqStallCaptureTests
+public class SoftirqStallCaptureTests : IDisposable
 {
+    // These tests stall a CPU on purpose; other test processes doing the same would add stalls to our measurements.
+    private readonly IDisposable _cpuStalls = CpuStallLock.Acquire();
+    public void Dispose() => _cpuStalls.Dispose();
+
     [Fact]
     public async Task Capture_detector_finds_each_lab_stall_on_the_stalled_rx_queue()
     {

@@ -10,8 +10,12 @@ namespace NetTrace.Lab.Tests;
 /// runs on the same two CPUs at the same time (it would add its own latency to the probes).
 /// </summary>
 [Collection("snat-race-lab")]
-public class SoftirqStallLabTests
+public class SoftirqStallLabTests : IDisposable
 {
+    // These tests stall a CPU on purpose; other test processes doing the same would add stalls to our measurements.
+    private readonly IDisposable _cpuStalls = CpuStallLock.Acquire();
+    public void Dispose() => _cpuStalls.Dispose();
+
     internal static async Task<SoftirqStallResult> Run(SoftirqStallOptions o)
     {
         Privileged.Require("root (network namespaces, RPS, eBPF)");

@@ -7,8 +7,12 @@ namespace NetTrace.Lab.Tests;
 
 /// <summary>The real executable, interrupted while it probes and stalls: namespaces and tcpdump must go.</summary>
 [Collection("snat-race-lab")]
-public class SoftirqStallSignalTests
+public class SoftirqStallSignalTests : IDisposable
 {
+    // These tests stall a CPU on purpose; other test processes doing the same would add stalls to our measurements.
+    private readonly IDisposable _cpuStalls = CpuStallLock.Acquire();
+    public void Dispose() => _cpuStalls.Dispose();
+
     [Theory]
     [InlineData(2, "SIGINT")]
     [InlineData(15, "SIGTERM")]

@@ -1,3 +1,4 @@
+using NetTrace.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -29,6 +30,9 @@ internal sealed partial class StallLab : IDisposable
     private Process? _ping;
     private Socket? _listener;
     private int _mtu = 1500;
+
+    // Held from Create to Dispose: other test processes stall CPUs on purpose too (see CpuStallLock).
+    private readonly IDisposable _cpuStalls = CpuStallLock.Acquire();
 
     private StallLab()
     {
@@ -185,7 +189,11 @@ internal sealed partial class StallLab : IDisposable
         _ping?.Dispose();
         _listener?.Dispose();
         foreach (var t in _threads) t.Join(TimeSpan.FromSeconds(5));
+        // Delete the route table's device while we still hold the lock: a namespace deleted with 100k routes is
+        // flushed later by a kworker with bottom halves off, a 0.2 s stall on some CPU in whichever test runs next.
+        if (_created.Contains(RouteHolder)) CommandRunner.Run("ip", ["-n", RouteHolder, "link", "del", "rt0"]);
         foreach (var ns in _created) CommandRunner.Run("ip", ["netns", "del", ns]);
+        _cpuStalls.Dispose();
     }
 
     private static void Ip(params string[] args) => Run("ip", args);
