@@ -13,7 +13,7 @@ internal static partial class BpfRunStats
     private const long SysBpf = 321; // x86_64
     private const long BpfEnableStats = 32;
 
-    public sealed record Program(string Name, ulong RunTimeNs, ulong RunCount)
+    public sealed record Program(string Name, ulong RunTimeNs, ulong RunCount, ulong RecursionMisses = 0)
     {
         public double AverageNs => RunCount == 0 ? 0 : (double)RunTimeNs / RunCount;
     }
@@ -42,7 +42,8 @@ internal static partial class BpfRunStats
             if (!prefixes.Any(x => name.StartsWith(x, StringComparison.Ordinal) || x.StartsWith(name, StringComparison.Ordinal) && name.Length >= 15)) continue;
             ulong time = prog.TryGetProperty("run_time_ns", out var t) ? t.GetUInt64() : 0;
             ulong count = prog.TryGetProperty("run_cnt", out var c) ? c.GetUInt64() : 0;
-            result.Add(new Program(name, time, count));
+            ulong misses = prog.TryGetProperty("recursion_misses", out var m) ? m.GetUInt64() : 0;
+            result.Add(new Program(name, time, count, misses));
         }
         return result;
     }

@@ -160,6 +160,17 @@ internal sealed partial class StallLab : IDisposable
         });
     }
 
+    /// <summary>Packets the receiving veth dropped (its rx_dropped: a full RPS backlog on the target CPU counts here
+    /// on this kernel), read with `ip -s -j link`.</summary>
+    public long ReceiverRxDropped()
+    {
+        var r = CommandRunner.Run("ip", ["-n", Receiver, "-s", "-j", "link", "show", "ve1"]);
+        if (r.ExitCode != 0) throw new LabCommandException("ip -s -j link show ve1", r.ExitCode, r.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        var rx = doc.RootElement[0].GetProperty("stats64").GetProperty("rx");
+        return rx.GetProperty("dropped").GetInt64();
+    }
+
     private void Start(Action body)
     {
         var t = new Thread(() => body()) { IsBackground = true, Name = "stall-lab" };
