@@ -5,29 +5,10 @@
  * Optional "context" hook: softirq entry/exit (tp_btf > tracepoint) marks when NET_RX runs on each CPU. */
 #include "vmlinux.h"
 #include "nt_bpf.h"
+#include "nt_netrx_context.bpf.h"
 #include "icmpecho.h"
 
 const volatile struct icmpecho_config cfg = { .softirq_vec = 3 };
-
-/* Start of the NET_RX run in progress on this CPU (0 = none): tells softirq context from process context.
- * (The per-CPU preempt count is not reachable here: without KALLSYMS_ALL its address is not resolvable.) */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} net_rx_since SEC(".maps");
-
-static __always_inline int set_net_rx(unsigned int vec, int entering)
-{
-	if (vec != cfg.softirq_vec)
-		return 0;
-	__u32 zero = 0;
-	__u64 *since = bpf_map_lookup_elem(&net_rx_since, &zero);
-	if (since)
-		*since = entering ? bpf_ktime_get_ns() : 0;
-	return 0;
-}
 
 struct icmp_echo_hdr {
 	__u8 type;
@@ -166,23 +147,23 @@ int BPF_PROG(icmpecho_raw_tp, struct sk_buff *skb)
 SEC("tp_btf/softirq_entry")
 int BPF_PROG(icmpecho_rx_entry_btf, unsigned int vec)
 {
-	return set_net_rx(vec, 1);
+	return nt_set_net_rx(vec, cfg.softirq_vec, 1);
 }
 
 SEC("tp_btf/softirq_exit")
 int BPF_PROG(icmpecho_rx_exit_btf, unsigned int vec)
 {
-	return set_net_rx(vec, 0);
+	return nt_set_net_rx(vec, cfg.softirq_vec, 0);
 }
 
 SEC("tracepoint/irq/softirq_entry")
 int icmpecho_rx_entry_tp(struct trace_event_raw_softirq *ctx)
 {
-	return set_net_rx(ctx->vec, 1);
+	return nt_set_net_rx(ctx->vec, cfg.softirq_vec, 1);
 }
 
 SEC("tracepoint/irq/softirq_exit")
 int icmpecho_rx_exit_tp(struct trace_event_raw_softirq *ctx)
 {
-	return set_net_rx(ctx->vec, 0);
+	return nt_set_net_rx(ctx->vec, cfg.softirq_vec, 0);
 }

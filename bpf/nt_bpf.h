@@ -89,6 +89,22 @@ static __always_inline __u64 nt_cgroup_id(void)
 	return BPF_CORE_READ(css, cgroup, kn, id);
 }
 
+/* Log2 histogram bucket of v: slot i holds 2^i <= v < 2^(i+1) (slot 0 also holds 0); values past the last slot
+ * land in it, so it is open-ended. A binary search over the bit position, unrolled: 6 compare-and-shift steps
+ * whatever v is, instead of up to 64 for a bit-by-bit loop. */
+static __always_inline __u32 nt_log2_slot(__u64 v, __u32 slots)
+{
+	__u32 r = 0;
+#pragma unroll
+	for (int shift = 32; shift > 0; shift >>= 1) {
+		if (v >= (1ULL << shift)) {
+			v >>= shift;
+			r += shift;
+		}
+	}
+	return r < slots ? r : slots - 1;
+}
+
 static __always_inline void nt_fill_header(struct nt_header *h, __u32 netns)
 {
 	__u64 pt = bpf_get_current_pid_tgid();

@@ -7,6 +7,7 @@
  * optional context hook softirq entry/exit (tp_btf > tracepoint). */
 #include "vmlinux.h"
 #include "nt_bpf.h"
+#include "nt_netrx_context.bpf.h"
 #include "rxlatency.h"
 
 const volatile struct rxlatency_config cfg = { .softirq_vec = 3 };
@@ -33,27 +34,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rxlat_hist);
 } rx_hists SEC(".maps");
-
-/* Start of the NET_RX run in progress on this CPU (0 = none): softirq context vs process context (NAPI kthread). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} net_rx_since SEC(".maps");
-
-static __always_inline __u32 log2_slot(__u64 v)
-{
-	__u32 r = 0;
-#pragma unroll
-	for (int shift = 32; shift > 0; shift >>= 1) {
-		if (v >= (1ULL << shift)) {
-			v >>= shift;
-			r += shift;
-		}
-	}
-	return r < NT_RXLAT_SLOTS ? r : NT_RXLAT_SLOTS - 1;
-}
 
 /* The tp_btf programs read skb fields directly (BTF-typed pointer: plain loads, fault-safe); the classic tracepoint
  * programs only have the address and go through bpf_probe_read_kernel (BPF_CORE_READ). Same logic either way. */
@@ -175,7 +155,7 @@ static __always_inline int measure(const struct sk_buff *skb, __u64 head)
 	if (!h)
 		return 0;
 	__u64 lat = now - s.ts_ns;
-	__u32 slot = log2_slot(lat);
+	__u32 slot = nt_log2_slot(lat, NT_RXLAT_SLOTS);
 	if (slot < NT_RXLAT_SLOTS)
 		h->buckets[slot]++;
 	h->count++;
@@ -208,17 +188,6 @@ static __always_inline int measure(const struct sk_buff *skb, __u64 head)
 	}
 	read_flow(skb, e);
 	nt_submit(e);
-	return 0;
-}
-
-static __always_inline int set_net_rx(unsigned int vec, int entering)
-{
-	if (vec != cfg.softirq_vec)
-		return 0;
-	__u32 zero = 0;
-	__u64 *since = bpf_map_lookup_elem(&net_rx_since, &zero);
-	if (since)
-		*since = entering ? bpf_ktime_get_ns() : 0;
 	return 0;
 }
 
@@ -274,23 +243,23 @@ int rxlat_receive_tp(struct trace_event_raw_net_dev_template *ctx)
 SEC("tp_btf/softirq_entry")
 int BPF_PROG(rxlat_rx_entry_btf, unsigned int vec)
 {
-	return set_net_rx(vec, 1);
+	return nt_set_net_rx(vec, cfg.softirq_vec, 1);
 }
 
 SEC("tp_btf/softirq_exit")
 int BPF_PROG(rxlat_rx_exit_btf, unsigned int vec)
 {
-	return set_net_rx(vec, 0);
+	return nt_set_net_rx(vec, cfg.softirq_vec, 0);
 }
 
 SEC("tracepoint/irq/softirq_entry")
 int rxlat_rx_entry_tp(struct trace_event_raw_softirq *ctx)
 {
-	return set_net_rx(ctx->vec, 1);
+	return nt_set_net_rx(ctx->vec, cfg.softirq_vec, 1);
 }
 
 SEC("tracepoint/irq/softirq_exit")
 int rxlat_rx_exit_tp(struct trace_event_raw_softirq *ctx)
 {
-	return set_net_rx(ctx->vec, 0);
+	return nt_set_net_rx(ctx->vec, cfg.softirq_vec, 0);
 }

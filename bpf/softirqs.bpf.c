@@ -32,19 +32,6 @@ struct {
 	__type(value, struct softirq_hist);
 } hists SEC(".maps");
 
-static __always_inline __u32 log2_slot(__u64 v)
-{
-	__u32 r = 0;
-#pragma unroll
-	for (int shift = 32; shift > 0; shift >>= 1) {
-		if (v >= (1ULL << shift)) {
-			v >>= shift;
-			r += shift;
-		}
-	}
-	return r < NT_HIST_SLOTS ? r : NT_HIST_SLOTS - 1;
-}
-
 static __always_inline int is_ksoftirqd(const char *comm)
 {
 	return comm[0] == 'k' && comm[1] == 's' && comm[2] == 'o' && comm[3] == 'f' && comm[4] == 't' &&
@@ -99,7 +86,7 @@ static __always_inline int on_entry(void)
 		return 0; /* raised before we attached, or raised without the tracepoint */
 	__u64 delay = now - s->raise_ns;
 	s->entry_delay_ns = delay;
-	__u32 slot = log2_slot(delay);
+	__u32 slot = nt_log2_slot(delay, NT_HIST_SLOTS);
 	if (slot < NT_HIST_SLOTS)
 		h->delay[slot]++;
 	h->delay_count++;
@@ -122,7 +109,7 @@ static __always_inline int on_exit(void)
 		return 0;
 	__u64 run = bpf_ktime_get_ns() - s->entry_ns;
 	s->entry_ns = 0;
-	__u32 slot = log2_slot(run);
+	__u32 slot = nt_log2_slot(run, NT_HIST_SLOTS);
 	if (slot < NT_HIST_SLOTS)
 		h->run[slot]++;
 	h->run_count++;
