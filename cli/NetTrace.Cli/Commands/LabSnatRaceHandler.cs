@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using NetTrace.Lab.SnatRace;
 using NetTrace.Tracer.Conntrack;
@@ -10,36 +9,15 @@ public sealed record LabSnatRaceOptions(SnatRaceOptions Lab, bool Json);
 /// <summary>Runs the SNAT race lab and prints what happened next to what the kernel counted.</summary>
 public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter stdout, TextWriter stderr)
 {
-    public async Task<int> RunAsync(CancellationToken ct)
-    {
-        if (Environment.UserName != "root" && geteuid() != 0)
-        {
-            stderr.WriteLine("nettrace lab snat-race needs root (it creates network namespaces and NAT rules).");
-            return Program.ExitFailed;
-        }
-        try { options.Lab.Validate(); }
-        catch (ArgumentException e) { stderr.WriteLine(e.Message); return Program.ExitUsage; }
+    public Task<int> RunAsync(CancellationToken ct) => LabRun.RunAsync(
+        "nettrace lab snat-race needs root (it creates network namespaces and NAT rules).",
+        options.Lab.Validate,
+        token => SnatRaceLab.RunAsync(options.Lab, options.Json ? TextWriter.Null : stderr, token),
+        e => e is LabException or NetnsException or ConntrackUnavailableException or NetTrace.Tracer.Libbpf.LibbpfException,
+        Report, stderr, ct);
 
-        // SIGTERM and SIGHUP must unwind through the lab's cleanup exactly like Ctrl-C does.
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
-        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; cts.Cancel(); });
-        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
-        SnatRaceResult result;
-        try
-        {
-            result = await SnatRaceLab.RunAsync(options.Lab, options.Json ? TextWriter.Null : stderr, cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            stderr.WriteLine("interrupted; the lab's namespaces were removed");
-            return Program.ExitFailed;
-        }
-        catch (Exception e) when (e is LabException or NetnsException or ConntrackUnavailableException or NetTrace.Tracer.Libbpf.LibbpfException)
-        {
-            stderr.WriteLine($"lab failed: {e.Message}");
-            return Program.ExitFailed;
-        }
+    private int Report(SnatRaceResult result)
+    {
         if (options.Json) WriteJson(result);
         else WriteText(result);
         return result.FailedConnects > 0 ? Program.ExitWarnings : Program.ExitOk;
@@ -117,6 +95,4 @@ public sealed class LabSnatRaceHandler(LabSnatRaceOptions options, TextWriter st
             Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         }));
     }
-
-    [DllImport("libc")] private static extern uint geteuid();
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using NetTrace.Lab.SnatRace;
 using NetTrace.Lab.SoftirqStall;
@@ -14,37 +13,16 @@ public sealed class LabSoftirqStallHandler(LabSoftirqStallOptions options, TextW
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public async Task<int> RunAsync(CancellationToken ct)
-    {
-        if (geteuid() != 0)
-        {
-            stderr.WriteLine("nettrace lab softirq-stall needs root (it creates network namespaces and sets RPS).");
-            return Program.ExitFailed;
-        }
-        try { options.Lab.Validate(); }
-        catch (ArgumentException e) { stderr.WriteLine(e.Message); return Program.ExitUsage; }
+    public Task<int> RunAsync(CancellationToken ct) => LabRun.RunAsync(
+        "nettrace lab softirq-stall needs root (it creates network namespaces and sets RPS).",
+        options.Lab.Validate,
+        token => SoftirqStallLab.RunAsync(options.Lab, options.Json ? TextWriter.Null : stderr, token),
+        e => e is LabException or NetnsException or NetTrace.Lab.Netns.LabCommandException or TimeoutException
+                  or NotSupportedException or NetTrace.Tracer.Libbpf.LibbpfException,
+        Report, stderr, ct);
 
-        // SIGTERM and SIGHUP must unwind through the lab's cleanup exactly like Ctrl-C does.
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
-        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; cts.Cancel(); });
-        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
-        SoftirqStallResult r;
-        try
-        {
-            r = await SoftirqStallLab.RunAsync(options.Lab, options.Json ? TextWriter.Null : stderr, cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            stderr.WriteLine("interrupted; the lab's namespaces were removed");
-            return Program.ExitFailed;
-        }
-        catch (Exception e) when (e is LabException or NetnsException or NetTrace.Lab.Netns.LabCommandException or TimeoutException
-                                       or NotSupportedException or NetTrace.Tracer.Libbpf.LibbpfException)
-        {
-            stderr.WriteLine($"lab failed: {e.Message}");
-            return Program.ExitFailed;
-        }
+    private int Report(SoftirqStallResult r)
+    {
         if (options.Json) WriteJson(r);
         else WriteText(r);
         bool warnings = !r.AllStallsOnStallCpu || r.Statistics.Lost > 0
@@ -144,6 +122,4 @@ public sealed class LabSoftirqStallHandler(LabSoftirqStallOptions options, TextW
             Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         }));
     }
-
-    [DllImport("libc")] private static extern uint geteuid();
 }
