@@ -38,7 +38,8 @@ public class LabSignalTests
             await Task.Delay(500, ct);
             child.Signal(signal);
             Assert.True(child.WaitForExit(15_000), $"lab did not exit within 15 s of {name}");
-            Assert.Equal(2, child.ExitCode);
+            child.EnsureExited();   // all of stderr read, so a failure below shows what the lab printed
+            Assert.True(child.ExitCode == 2, $"exit {child.ExitCode} after {name}, expected 2; stderr: {child.Stderr()}");
             Assert.Contains("interrupted", child.Stderr());
             Assert.DoesNotContain(SnatRaceCleanup.ListNetns(), n => n.StartsWith(prefix));
             Assert.Empty(child.OwnTcpdumps());

@@ -87,15 +87,21 @@ internal sealed class RaceClients
 
     private void Complete(int pod, int round, string client, double startUnix, long t0, Socket s, SocketAsyncEventArgs a)
     {
-        double latency = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        ConnectSample sample = a.SocketError == SocketError.Success
-            ? new(pod, round, client, startUnix, latency, TcpInfo.TotalRetrans(s), null)
-            : new(pod, round, client, startUnix, null, null, $"connect: {a.SocketError} after {latency:F3} s");
-        lock (_samples) _samples.Add(sample);
-        lock (_open) _open.Remove(s);
-        s.Dispose();
-        a.Dispose();
-        Interlocked.Decrement(ref _pending);
+        try
+        {
+            double latency = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            ConnectSample sample = a.SocketError == SocketError.Success
+                ? new(pod, round, client, startUnix, latency, TcpInfo.TotalRetrans(s), null)
+                : new(pod, round, client, startUnix, null, null, $"connect: {a.SocketError} after {latency:F3} s");
+            lock (_samples) _samples.Add(sample);
+        }
+        finally
+        {
+            lock (_open) _open.Remove(s);
+            s.Dispose();
+            a.Dispose();
+            Interlocked.Decrement(ref _pending);
+        }
     }
 
     /// <summary>Closes connects that never completed; each is recorded as failed.</summary>
@@ -124,5 +130,8 @@ internal static class TcpInfo
             return n >= TotalRetransOffset + 4 ? BitConverter.ToInt32(buf.Slice(TotalRetransOffset, 4)) : null;
         }
         catch (SocketException) { return null; }
+        // The lab's shutdown (CloseAll on Ctrl-C / SIGTERM) may close a socket whose connect has just completed: its
+        // completion still runs on the thread pool, where an escaping exception would abort the whole process.
+        catch (ObjectDisposedException) { return null; }
     }
 }
