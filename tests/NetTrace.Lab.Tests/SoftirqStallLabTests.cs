@@ -61,7 +61,13 @@ public class SoftirqStallLabTests : IDisposable
 
         // Every stall delays ICMP and the stalled queue's TCP flows by about the stall's length; TCP flows between
         // the same two hosts that hash to other queues (another CPU) are not delayed.
-        foreach (var (st, im) in r.Stalls.Zip(s.PerStall))
+        // A stall during which the prober itself got no CPU (other test processes load both CPUs in CI) had nothing
+        // in flight to hold: judge the others, and allow at most one such stall.
+        var observed = r.Stalls.Zip(s.PerStall).Where(x => x.Second.StalledProbesInFlight >= 4).ToList();
+        Assert.True(observed.Count >= r.Stalls.Count - 1,
+            $"only {observed.Count} of {r.Stalls.Count} stalls had stalled-path probes in flight: " +
+            string.Join(", ", s.PerStall.Select(x => x.StalledProbesInFlight)));
+        foreach (var (st, im) in observed)
         {
             Assert.True(im.StalledIcmpDelayed >= 2, $"stall {st.Index}: {im.StalledIcmpDelayed} ICMP delayed");
             Assert.True(im.StalledTcpDelayed >= 2, $"stall {st.Index}: {im.StalledTcpDelayed} TCP delayed");
@@ -126,8 +132,11 @@ public class SoftirqStallLabTests : IDisposable
         Assert.All(r.Stalls, x => Assert.Equal(StallDriver.AgentTaskName, x.Task));
         Assert.All(r.Stalls, x => Assert.Equal(1, x.Cpu));
         var s = r.Statistics;
-        Assert.All(s.PerStall, im => Assert.True(im.StalledIcmpDelayed > 0 && im.StalledTcpDelayed > 0, $"{im}"));
-        Assert.All(s.PerStall, im => Assert.True(im.StalledMaxLatencyMs > 5, $"{im}"));
+        // As above: a stall the starved prober had nothing in flight for is not judged; at most one such.
+        var observed = s.PerStall.Where(im => im.StalledProbesInFlight >= 4).ToList();
+        Assert.True(observed.Count >= s.PerStall.Count - 1, string.Join(", ", s.PerStall.Select(x => x.StalledProbesInFlight)));
+        Assert.All(observed, im => Assert.True(im.StalledIcmpDelayed > 0 && im.StalledTcpDelayed > 0, $"{im}"));
+        Assert.All(observed, im => Assert.True(im.StalledMaxLatencyMs > 5, $"{im}"));
         Assert.True(s.ControlMaxExtraMs < s.StalledMaxExtraMs / 4, $"control {s.ControlMaxExtraMs} ms vs stalled {s.StalledMaxExtraMs} ms");
     }
 

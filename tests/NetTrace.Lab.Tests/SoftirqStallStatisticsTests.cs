@@ -41,6 +41,7 @@ public class SoftirqStallStatisticsTests
         Assert.Equal(10, im.StalledTcpDelayed);
         Assert.Equal(0, im.ControlIcmpDelayed + im.ControlTcpDelayed);
         Assert.Equal(20, im.BurstReplies);
+        Assert.Equal(20, im.StalledProbesInFlight);
         Assert.Equal(40.08, im.StalledMaxLatencyMs, 3);
         Assert.Equal(1, s.DelayedOutsideStalls);
         Assert.Equal(1, s.Lost);

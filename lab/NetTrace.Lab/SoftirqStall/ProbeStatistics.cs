@@ -7,7 +7,12 @@ public sealed record StallImpact(
     int ControlIcmpDelayed, int ControlTcpDelayed,
     double StalledMaxLatencyMs, double ControlMaxLatencyMs,
     /// <summary>Delayed stalled-path replies that came back within 1 ms of the first one: the backlog released as one burst.</summary>
-    int BurstReplies);
+    int BurstReplies)
+{
+    /// <summary>Stalled-path probes sent before the stall ended and answered after it began. Zero means the prober
+    /// itself got no CPU around this stall (a loaded machine), so the stall could not be observed by probes.</summary>
+    public int StalledProbesInFlight { get; init; }
+}
 
 /// <summary>
 /// Judges the probes against the stalls: the baseline comes from the probes sent before the first stall; a probe is
@@ -52,7 +57,8 @@ public sealed record ProbeStatistics(
             perStall.Add(new StallImpact(s.Index,
                 Count(ProbePath.Stalled, ProbeKind.Icmp), Count(ProbePath.Stalled, ProbeKind.Tcp),
                 Count(ProbePath.Control, ProbeKind.Icmp), Count(ProbePath.Control, ProbeKind.Tcp),
-                Max(ProbePath.Stalled), Max(ProbePath.Control), burst));
+                Max(ProbePath.Stalled), Max(ProbePath.Control), burst)
+            { StalledProbesInFlight = during.Count(p => p.Path == ProbePath.Stalled) });
         }
         double MaxExtra(ProbePath path) =>
             Math.Max(0, probes.Where(p => p.Path == path && p.LatencyMs != null).Select(p => p.LatencyMs!.Value).DefaultIfEmpty(p50).Max() - p50);
