@@ -54,7 +54,9 @@ public class DoctorNodeRouteTableTests : IDisposable
                 .Single(t => t.Path == "/proc/net/ipv6_route");
             Assert.StartsWith("estimated: one 4 KiB read() a quarter of the way in took", careful.Note);
             Assert.Equal(careful.MaxMs * 4, careful.LongestCallMs, 6);
-            Assert.Equal(v6.Lines, careful.Lines);
+            // The namespace's own link-local and multicast routes appear asynchronously once its veths are up, so
+            // the two timings may count one or two more of them; the 50k loaded routes are in both.
+            Assert.InRange(careful.Lines, v6.Lines, v6.Lines + 4);
         }
         finally
         {
