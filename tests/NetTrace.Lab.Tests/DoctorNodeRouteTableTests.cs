@@ -43,7 +43,10 @@ public class DoctorNodeRouteTableTests : IDisposable
             // 0.5 ms per 1,000 routes was measured for such walks (KERNEL-NOTES): 50k routes is well past 10 ms.
             Assert.True(v6.LongestCallMs >= DoctorSlowReadsCheck.WarnMs, $"deep ipv6_route read took {v6.LongestCallMs} ms");
 
-            Assert.Contains("the last of a full pass", v6.Note);
+            // Either of the doctor's two ways: the read at the end when it is predicted under the limit, else (a loaded
+            // machine makes the probe read slower) the estimate from a read a quarter in; the careful path below
+            // forces the second.
+            Assert.True(v6.Note.Contains("the last of a full pass") || v6.Note.StartsWith("estimated: one 4 KiB read() a quarter"), v6.Note);
 
             var check = DoctorSlowReadsCheck.Evaluate(new(Array.Empty<MemoryStatSample>(), timings), []);
             Assert.NotEqual(DoctorStatus.Ok, check.Status);
