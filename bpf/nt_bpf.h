@@ -105,6 +105,19 @@ static __always_inline __u32 nt_log2_slot(__u64 v, __u32 slots)
 	return r < slots ? r : slots - 1;
 }
 
+/* One value into a log2 histogram kept in a map value: its bucket, count, sum and maximum. Inlined with a constant
+ * `slots`, so the verifier sees the bucket index bounded by the array the caller passes. */
+static __always_inline void nt_hist_add(__u64 *buckets, __u32 slots, __u64 *count, __u64 *sum_ns, __u64 *max_ns, __u64 v)
+{
+	__u32 slot = nt_log2_slot(v, slots);
+	if (slot < slots)
+		buckets[slot]++;
+	(*count)++;
+	*sum_ns += v;
+	if (v > *max_ns)
+		*max_ns = v;
+}
+
 static __always_inline void nt_fill_header(struct nt_header *h, __u32 netns)
 {
 	__u64 pt = bpf_get_current_pid_tgid();

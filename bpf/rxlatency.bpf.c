@@ -155,13 +155,7 @@ static __always_inline int measure(const struct sk_buff *skb, __u64 head)
 	if (!h)
 		return 0;
 	__u64 lat = now - s.ts_ns;
-	__u32 slot = nt_log2_slot(lat, NT_RXLAT_SLOTS);
-	if (slot < NT_RXLAT_SLOTS)
-		h->buckets[slot]++;
-	h->count++;
-	h->sum_ns += lat;
-	if (lat > h->max_ns)
-		h->max_ns = lat;
+	nt_hist_add(h->buckets, NT_RXLAT_SLOTS, &h->count, &h->sum_ns, &h->max_ns, lat);
 	if (!cfg.threshold_ns || lat < cfg.threshold_ns)
 		return 0;
 	h->over_threshold++;

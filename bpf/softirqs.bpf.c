@@ -86,13 +86,7 @@ static __always_inline int on_entry(void)
 		return 0; /* raised before we attached, or raised without the tracepoint */
 	__u64 delay = now - s->raise_ns;
 	s->entry_delay_ns = delay;
-	__u32 slot = nt_log2_slot(delay, NT_HIST_SLOTS);
-	if (slot < NT_HIST_SLOTS)
-		h->delay[slot]++;
-	h->delay_count++;
-	h->delay_sum_ns += delay;
-	if (delay > h->delay_max_ns)
-		h->delay_max_ns = delay;
+	nt_hist_add(h->delay, NT_HIST_SLOTS, &h->delay_count, &h->delay_sum_ns, &h->delay_max_ns, delay);
 	if (cfg.threshold_ns && delay >= cfg.threshold_ns)
 		emit(s, SOFTIRQ_DELAY, 0);
 	/* A raise during this run is a new request: clear before the handler runs. */
@@ -109,13 +103,7 @@ static __always_inline int on_exit(void)
 		return 0;
 	__u64 run = bpf_ktime_get_ns() - s->entry_ns;
 	s->entry_ns = 0;
-	__u32 slot = nt_log2_slot(run, NT_HIST_SLOTS);
-	if (slot < NT_HIST_SLOTS)
-		h->run[slot]++;
-	h->run_count++;
-	h->run_sum_ns += run;
-	if (run > h->run_max_ns)
-		h->run_max_ns = run;
+	nt_hist_add(h->run, NT_HIST_SLOTS, &h->run_count, &h->run_sum_ns, &h->run_max_ns, run);
 	if (cfg.threshold_ns && run >= cfg.threshold_ns)
 		emit(s, SOFTIRQ_RUN, run);
 	return 0;
