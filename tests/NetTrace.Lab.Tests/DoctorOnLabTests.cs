@@ -16,16 +16,17 @@ public class DoctorOnLabTests
         // A long race, stopped as soon as the doctor is done: the lab must outlive the doctor even on a busy machine.
         using var stopLab = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var ct = TestContext.Current.CancellationToken;
-        var lab = Task.Run(() => SnatRaceLab.RunAsync(new SnatRaceOptions(Rounds: 20000), TextWriter.Null, stopLab.Token), ct);
+        // The doctor reads the rules once: start it only after the lab said it races (its rules are in place then),
+        // not after a fixed delay — a loaded machine can take longer than any delay to build the lab.
+        var progress = new LineSignal("racing ");
+        var lab = Task.Run(() => SnatRaceLab.RunAsync(new SnatRaceOptions(Rounds: 20000), progress, stopLab.Token), ct);
+        await Task.WhenAny(progress.Seen, lab, Task.Delay(TimeSpan.FromSeconds(60), ct));
+        if (lab.IsFaulted) await lab;
+        Assert.True(progress.Seen.IsCompleted, "the lab did not start racing within 60 s:\n" + progress.Text);
         string prefix = $"{SnatRaceNames.Prefix}{Environment.ProcessId}-";
-        string? node = null;
-        for (int i = 0; i < 200 && node == null && !lab.IsCompleted; i++)
-        {
-            node = SnatRaceCleanup.ListNetns().FirstOrDefault(n => n.StartsWith(prefix) && n.EndsWith("-node"));
-            if (node == null) await Task.Delay(50, ct);
-        }
+        var node = SnatRaceCleanup.ListNetns().FirstOrDefault(n => n.StartsWith(prefix) && n.EndsWith("-node"));
         Assert.NotNull(node);
-        await Task.Delay(300, ct);   // racing has begun after the warm-up
+        await Task.Delay(300, ct);   // some rounds raced already
 
         var stdout = new StringWriter();
         // The node checks' softnet sampling is not what this test is about: without it the doctor takes ~1 s less,
@@ -40,5 +41,20 @@ public class DoctorOnLabTests
         Assert.Equal(NetTrace.Cli.Program.ExitWarnings, code);
         Assert.True(text.Contains("RACE [iptables-nft] nat/POSTROUTING: -A POSTROUTING -s 10.244.0.0/24 -o ext0 -j MASQUERADE"), text);
         Assert.Matches(@"\[WARN\s*\] Conntrack insert failures right now: [1-9]\d* failed inserts", text);
+    }
+}
+
+/// <summary>A progress writer that remembers every line and completes <see cref="Seen"/> at the first line starting with a prefix.</summary>
+internal sealed class LineSignal(string prefix) : TextWriter
+{
+    private readonly TaskCompletionSource _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Text.StringBuilder _text = new();
+    public Task Seen => _seen.Task;
+    public string Text { get { lock (_text) return _text.ToString(); } }
+    public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+    public override void WriteLine(string? value)
+    {
+        lock (_text) _text.AppendLine(value);
+        if (value != null && value.StartsWith(prefix, StringComparison.Ordinal)) _seen.TrySetResult();
     }
 }

@@ -34,6 +34,32 @@ internal static class CpuAffinity
         return cpus;
     }
 
+    /// <summary>The CPU mask of one thread of this process (tid), or null if it is gone.</summary>
+    public static ulong[]? ThreadMask(int tid)
+    {
+        var mask = new ulong[16];
+        unsafe
+        {
+            fixed (ulong* p = mask)
+                return sched_getaffinity(tid, (nint)(mask.Length * sizeof(ulong)), p) < 0 ? null : mask;
+        }
+    }
+
+    /// <summary>Sets one thread's CPU mask; false if the thread is gone (or the mask is refused).</summary>
+    public static bool SetThreadMask(int tid, ReadOnlySpan<ulong> mask)
+    {
+        unsafe
+        {
+            fixed (ulong* p = mask)
+                return sched_setaffinity(tid, (nint)(mask.Length * sizeof(ulong)), p) == 0;
+        }
+    }
+
+    /// <summary>Sets the calling thread's nice value (Linux: per thread); the error text if refused.</summary>
+    public static string? TryNice(int nice) =>
+        setpriority(0 /* PRIO_PROCESS */, 0 /* this thread */, nice) == 0 ? null : Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+
+    [DllImport("libc", SetLastError = true)] private static extern int setpriority(int which, int who, int prio);
     [DllImport("libc", SetLastError = true)] private static extern unsafe int sched_setaffinity(int pid, nint size, ulong* mask);
     [DllImport("libc", SetLastError = true)] private static extern unsafe int sched_getaffinity(int pid, nint size, ulong* mask);
 }

@@ -13,6 +13,11 @@ namespace NetTrace.Lab.SoftirqStall;
 /// queue is the stalled one and one on another queue (see <see cref="RssSteering"/>). Not `ping -i`: ping's short intervals
 /// are not kept (it sends every ~16 ms and pauses after unanswered requests) and it would hide the very clustering
 /// the lab shows. Replies are timed by the kernel (see <see cref="ProbeSample"/>).
+/// <para>The sending thread runs at nice -20: it stands for a load tester on another machine, so the lab machine's
+/// own load should not decide when it sends. Measured without it: one busy thread sharing the sender CPU paused the
+/// sends for 4-30 ms dozens of times per second, and a 20 ms stall fell into such a pause with one probe in flight.
+/// Not SCHED_FIFO: a real-time managed thread that spin-waits for a garbage collection run by a normal thread on
+/// its CPU starves that very thread (seen: a stall started 860 ms late, until real-time throttling let it run).</para>
 /// </summary>
 internal sealed partial class Prober
 {
@@ -42,6 +47,9 @@ internal sealed partial class Prober
 
     public RssSteering Steering { get; }
 
+    /// <summary>Why the sender could not raise its priority (then it ran at normal priority), or null.</summary>
+    public string? PriorityRefused { get; private set; }
+
     private static double[] NaNs(int n) { var a = new double[n]; Array.Fill(a, double.NaN); return a; }
 
     /// <summary>Ends the probing <paramref name="tail"/> after now (call when the last stall is over). Until then the
@@ -62,6 +70,7 @@ internal sealed partial class Prober
             {
                 NetTrace.Tracer.Conntrack.NetnsThread.Enter(_topo.Client.Path);
                 CpuAffinity.PinCurrentThread(_o.SenderCpu);
+                PriorityRefused = CpuAffinity.TryNice(-20);
                 icmp = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp) { ReceiveTimeout = 100 };
                 KernelStamp(icmp);   // turns receive timestamping on before the first reply
                 receiver = new Thread(() => Receive(icmp)) { IsBackground = true, Name = "softirq-lab-icmp-rx" };
@@ -148,8 +157,8 @@ internal sealed partial class Prober
     {
         if (pending.Count == 0)
         {
-            if (timeoutUs > 1000) Thread.Sleep(timeoutUs / 1000);
-            else Thread.Yield();
+            // Sleep, not spin: the prober shares its CPU with the control path's receive processing.
+            if (timeoutUs > 0) usleep((uint)timeoutUs);
             return;
         }
         var write = pending.Select(p => p.Socket).ToList();
@@ -250,5 +259,6 @@ internal sealed partial class Prober
 
     internal static double UnixNow() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 1e7;
 
+    [LibraryImport("libc")] private static partial int usleep(uint usec);
     [LibraryImport("libc", SetLastError = true)] private static unsafe partial int ioctl(int fd, ulong request, long* arg);
 }

@@ -61,6 +61,8 @@ public static class SoftirqStallLab
             }
             var probes = await probing;
             ct.ThrowIfCancellationRequested();
+            if (prober.PriorityRefused is { } why)
+                progress.WriteLine($"warning: the prober ran at normal priority (nice -20 refused: {why}); this machine's own load may have delayed probes");
 
             var statistics = ProbeStatistics.Compute(probes, stalls);
             LiveStallMatch? match = null;

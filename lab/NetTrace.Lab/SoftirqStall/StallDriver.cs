@@ -38,6 +38,7 @@ internal sealed partial class StallDriver
                 NetTrace.Tracer.Conntrack.NetnsThread.Enter(_topo.Server.Path);
                 CpuAffinity.PinCurrentThread(_o.StallCpu);
                 SetComm(_o.Mechanism == StallMechanism.Mtu ? MtuTaskName : AgentTaskName);
+                using var fence = new StallCpuFence(_o.StallCpu, gettid());
                 using IStallCall call = _o.Mechanism == StallMechanism.Mtu
                     ? new MtuChange(_topo.StallDevice)
                     : new AgentRead(_o.Routes);
@@ -50,6 +51,7 @@ internal sealed partial class StallDriver
                         var left = (due - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
                         if (left > 2) Thread.Sleep((int)Math.Min(left - 1, 50));
                     }
+                    fence.Refresh();
                     var wall = DateTime.UtcNow;
                     var c0 = ThreadCpuNs();
                     var t0 = Stopwatch.GetTimestamp();
