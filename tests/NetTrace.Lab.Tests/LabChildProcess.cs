@@ -19,7 +19,12 @@ internal sealed class LabChildProcess : IDisposable
     private LabChildProcess(IEnumerable<string> args, Func<string, bool>? awaitedLine, CancellationToken ct)
     {
         _awaitedLine = awaitedLine ?? (_ => false);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Through `env --default-signal`: a test run started in the background of a non-interactive shell (nohup, a CI
+        // script's `&`) inherits SIGINT ignored, the child would inherit that too and Ctrl-C could not be tested.
+        // env execs dotnet: same pid, so the signals still reach the lab.
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("--default-signal=INT,TERM");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "nettrace.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;

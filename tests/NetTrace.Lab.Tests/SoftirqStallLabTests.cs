@@ -175,7 +175,10 @@ public class SoftirqStallLabTests : IDisposable
         Assert.True(observed.Count >= s.PerStall.Count - 1, string.Join(", ", s.PerStall.Select(x => x.StalledProbesInFlight)));
         Assert.All(observed, im => Assert.True(im.StalledIcmpDelayed > 0 && im.StalledTcpDelayed > 0, $"{im}"));
         Assert.All(observed, im => Assert.True(im.StalledMaxLatencyMs > 5, $"{im}"));
-        Assert.True(s.ControlMaxExtraMs < s.StalledMaxExtraMs / 4, $"control {s.ControlMaxExtraMs} ms vs stalled {s.StalledMaxExtraMs} ms");
+        // The other queues' probes are not held while the agent reads. Judged during each stall, like the MTU test:
+        // over the whole run a hiccup of this shared machine's other CPU (10 ms seen in CI) can outgrow a short stall.
+        Assert.All(observed, im => Assert.True(im.ControlMaxLatencyMs < im.StalledMaxLatencyMs / 4,
+            $"stall {im.Stall}: control {im.ControlMaxLatencyMs} ms vs stalled {im.StalledMaxLatencyMs} ms"));
     }
 
     [Fact]

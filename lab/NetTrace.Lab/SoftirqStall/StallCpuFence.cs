@@ -12,9 +12,9 @@ namespace NetTrace.Lab.SoftirqStall;
 /// busy managed thread on the stalled CPU: without the fence 2 of 6 stalls delayed no probe at all (max 0.1 ms) and
 /// another had 22 probes in flight over 60 ms instead of ~90; with it, 6 of 6 delayed probes by about their length.
 /// In the test host (many busy threads) 2 of 3 stalls went unobserved in one CI run.</para>
-/// <para>Threads created while the fence is up inherit their creator's mask, so they stay off too; <see cref="Refresh"/>
-/// catches any created by a thread that is on the stalled CPU. On dispose every thread gets back the mask it had,
-/// and threads born meanwhile get the mask the process had.</para>
+/// <para>Up only around each stall's system call. Threads created meanwhile inherit their creator's mask, so they stay
+/// off too. On dispose every thread gets back the mask it had (unless it chose another meanwhile), and threads born
+/// meanwhile get the mask the process had.</para>
 /// </summary>
 internal sealed class StallCpuFence : IDisposable
 {
@@ -36,8 +36,7 @@ internal sealed class StallCpuFence : IDisposable
     /// <summary>Threads of this process moved off the stalled CPU so far.</summary>
     public int Moved => _original.Count;
 
-    /// <summary>Moves threads that are (still or newly) allowed on the stalled CPU off it.</summary>
-    public void Refresh()
+    private void Refresh()
     {
         foreach (var tid in Threads())
         {

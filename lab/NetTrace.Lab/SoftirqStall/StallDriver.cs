@@ -38,7 +38,6 @@ internal sealed partial class StallDriver
                 NetTrace.Tracer.Conntrack.NetnsThread.Enter(_topo.Server.Path);
                 CpuAffinity.PinCurrentThread(_o.StallCpu);
                 SetComm(_o.Mechanism == StallMechanism.Mtu ? MtuTaskName : AgentTaskName);
-                using var fence = new StallCpuFence(_o.StallCpu, gettid());
                 using IStallCall call = _o.Mechanism == StallMechanism.Mtu
                     ? new MtuChange(_topo.StallDevice)
                     : new AgentRead(_o.Routes);
@@ -51,13 +50,18 @@ internal sealed partial class StallDriver
                         var left = (due - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
                         if (left > 2) Thread.Sleep((int)Math.Min(left - 1, 50));
                     }
-                    fence.Refresh();
-                    var wall = DateTime.UtcNow;
-                    var c0 = ThreadCpuNs();
-                    var t0 = Stopwatch.GetTimestamp();
-                    call.Once(i);
-                    var t1 = Stopwatch.GetTimestamp();
-                    var c1 = ThreadCpuNs();
+                    DateTime wall;
+                    long c0, c1, t0, t1;
+                    // Only around the call: the rest of the time this process's threads may use every CPU.
+                    using (new StallCpuFence(_o.StallCpu, gettid()))
+                    {
+                        wall = DateTime.UtcNow;
+                        c0 = ThreadCpuNs();
+                        t0 = Stopwatch.GetTimestamp();
+                        call.Once(i);
+                        t1 = Stopwatch.GetTimestamp();
+                        c1 = ThreadCpuNs();
+                    }
                     samples.Add(new StallSample(i, (wall - DateTime.UnixEpoch).TotalSeconds,
                         (t1 - t0) * 1000.0 / Stopwatch.Frequency, (c1 - c0) / 1e6, sched_getcpu(), ReadComm(), Environment.ProcessId, gettid()));
                 }

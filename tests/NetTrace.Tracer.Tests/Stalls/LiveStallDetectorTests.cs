@@ -125,6 +125,21 @@ public sealed class LiveStallDetectorTests
     }
 
     [Fact]
+    public void Another_cpus_short_hiccup_inside_a_one_cpu_stall_does_not_make_it_a_pause()
+    {
+        // Seen in CI: a 47 ms MTU-change stall on CPU1 (its own clock gap too) with a 6 ms gap of CPU0 inside it.
+        var (a, _) = Detect(
+        [
+            Watch(0, 1),
+            Gap(1, 1047, 47), Delay(1, 1047, 46), Packet(1, 1047.1, 45),
+            Gap(0, 1030, 6),
+            // A real pause for contrast: both clocks stopped for most of the wait.
+            Gap(0, 2040, 38), Gap(1, 2041, 39), Delay(1, 2041, 40),
+        ]);
+        Assert.Equal([StallScope.OneCpu, StallScope.AllCpus], a.Stalls.Select(s => s.Scope));
+    }
+
+    [Fact]
     public void Without_the_gap_watch_overlapping_stalls_on_every_cpu_seen_are_a_pause()
     {
         var (a, findings) = Detect([Delay(0, 100, 30), Delay(1, 101, 31), Delay(1, 500, 20)]);
