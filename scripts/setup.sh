@@ -18,7 +18,7 @@ PKGS=(clang llvm libbpf-dev bpftool linux-libc-dev libelf-dev zlib1g-dev libbpf1
       libpcap0.8 libpcap-dev iproute2 iptables nftables conntrack
       tshark bpftrace containerd runc containernetworking-plugins libc6-dev
       chromium fonts-dejavu-core libfontconfig1 procps gcc make tcpdump iputils-ping
-      time python3)
+      time python3 ethtool)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -39,9 +39,13 @@ public static class LiveStallFindings
         int packets = stalls.Sum(s => s.PacketsDelayed), icmp = stalls.Sum(s => s.IcmpDelayed), tcp = stalls.Sum(s => s.TcpDelayed);
         var scope = stalls.All(s => s.Scope == StallScope.OneCpu) ? StallScope.OneCpu : StallScope.Unknown;
 
-        var title = $"NET_RX held off on cpu{cpu}: {stalls.Count} stall(s), max {Ms(max)}, p50 {Ms(p50)}";
+        // Threaded NAPI: no softirq to hold off; the poll is an ordinary kthread that waited for the CPU.
+        bool napiThread = holders.Count == 0 && ranIn.Count > 0 && ranIn[0].Name.StartsWith("napi/", StringComparison.Ordinal);
+        var title = napiThread
+            ? $"Receive processing starved on cpu{cpu}: {stalls.Count} stall(s), max {Ms(max)}, p50 {Ms(p50)}; packets waited for the threaded NAPI thread {ranIn[0].Name} to get the CPU"
+            : $"NET_RX held off on cpu{cpu}: {stalls.Count} stall(s), max {Ms(max)}, p50 {Ms(p50)}";
         if (holders.Count > 0) title += $", while {holders[0].Name} held the CPU";
-        if (ranIn.Count > 0) title += $"; backlog ran in {ranIn[0].Name}";
+        if (ranIn.Count > 0 && !napiThread) title += $"; backlog ran in {ranIn[0].Name}";
         if (packets > 0) title += $"; {packets} packet(s) waited (ICMP {icmp}, TCP {tcp})";
         title += scope == StallScope.OneCpu ? " — this CPU only" : " — scope unknown";
 
@@ -89,7 +93,13 @@ public static class LiveStallFindings
             WindowEnd = stalls.Max(s => s.End),
             Affects = new[] { "cpu" + cpu.ToString(Inv) }.Concat(flows).ToList(),
             Evidence = evidence,
-            Remediation = "Packets steered to this CPU (its RX queue's IRQ, or RPS) waited while the named task kept bottom halves " +
+            Remediation = napiThread
+                ? $"This device polls in a NAPI kthread (threaded NAPI), an ordinary thread: while cpu{cpu.ToString(Inv)} ran something " +
+                  "busier or of higher priority (a real-time task, a CPU-bound container without limits), the packets waited in the " +
+                  "device's ring. Give the NAPI thread the CPU (`chrt -f -p 50 PID`, or pin it with taskset to a CPU without that " +
+                  "load), keep real-time or CPU-bound work off the CPUs that receive, or turn threaded NAPI off " +
+                  "(`echo 0 > /sys/class/net/DEV/threaded`) so the poll runs as a softirq again."
+                : "Packets steered to this CPU (its RX queue's IRQ, or RPS) waited while the named task kept bottom halves " +
                           "(or interrupts) off in the kernel: e.g. a large route table walked by `ip link set ... mtu` or by a reader of " +
                           "/proc/net/ipv6_route, an expensive cgroup file read by a metrics agent. Make that work cheaper or rarer (smaller " +
                           "tables, slower scrape interval), move it off the CPUs that take network interrupts (taskset, cpusets), or spread " +

@@ -44,12 +44,13 @@ internal sealed partial class StallLab : IDisposable
 
     public string ReceiverNetnsPath => "/run/netns/" + Receiver;
 
-    public static StallLab Create(int routes)
+    public static StallLab Create(int routes, bool threadedNapi = false)
     {
         var lab = new StallLab();
         try
         {
             lab.Build(routes);
+            if (threadedNapi) lab.UseThreadedNapi();
             return lab;
         }
         catch
@@ -85,6 +86,74 @@ internal sealed partial class StallLab : IDisposable
                 w.WriteLine($"route add 2001:db8:{i >> 16:x}:{i & 0xffff:x}::/64 dev rt0");
         try { Run("ip", ["-n", RouteHolder, "-6", "-batch", batch], TimeSpan.FromSeconds(60)); }
         finally { File.Delete(batch); }
+    }
+
+    /// <summary>The receiver's NAPI kthread ("napi/ve1-N"), set by <c>threadedNapi</c>; its pid is what a tracer names.</summary>
+    public (string Comm, int Pid)? NapiThread { get; private set; }
+
+    /// <summary>
+    /// Threaded NAPI instead of RPS: GRO on the receiving veth gives it a NAPI context (and TSO/GSO off on the sender
+    /// makes its packets eligible for it), `threaded` moves that poll into a kthread, pinned to CPU1. Packets then
+    /// wait in the veth's ring until the kthread gets the CPU: no NET_RX softirq is raised at all, which is the
+    /// case where raise→entry timing sees nothing and only per-packet latency can.
+    /// </summary>
+    private void UseThreadedNapi()
+    {
+        Run("ip", "netns", "exec", Receiver, "sh", "-c", "echo 0 > /sys/class/net/ve1/queues/rx-0/rps_cpus");
+        Run("ip", "netns", "exec", Sender, "ethtool", "-K", "ve0", "tso", "off", "gso", "off");
+        Run("ip", "netns", "exec", Receiver, "ethtool", "-K", "ve1", "gro", "on");
+        var before = NapiThreads();
+        Run("ip", "netns", "exec", Receiver, "sh", "-c", "echo 1 > /sys/class/net/ve1/threaded");
+        // Other namespaces may have a ve1 too: ours is the kthread that appeared just now.
+        for (int i = 0; i < 50 && NapiThread == null; i++)
+        {
+            var born = NapiThreads().Where(t => t.Comm.StartsWith("napi/ve1-", StringComparison.Ordinal) && !before.Contains(t)).ToList();
+            if (born.Count == 1) NapiThread = born[0];
+            else Thread.Sleep(20);
+        }
+        if (NapiThread is not { } napi) throw new InvalidOperationException("no napi/ve1-* kthread appeared after enabling threaded NAPI");
+        Run("taskset", "-p", "-c", StallCpu.ToString(), napi.Pid.ToString());
+    }
+
+    private static HashSet<(string Comm, int Pid)> NapiThreads()
+    {
+        var found = new HashSet<(string, int)>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var comm = File.ReadAllText(Path.Combine(dir, "comm")).Trim();
+                if (comm.StartsWith("napi/", StringComparison.Ordinal)) found.Add((comm, pid));
+            }
+            catch (IOException) { }          // exited meanwhile
+            catch (UnauthorizedAccessException) { }
+        }
+        return found;
+    }
+
+    /// <summary>Keeps CPU1 busy for <paramref name="duration"/> from a real-time thread (SCHED_FIFO 10), so ordinary
+    /// threads there — the NAPI kthread — wait. Spins on the clock only (no allocation: a GC never waits for it).
+    /// Returns the spin's start (Unix seconds).</summary>
+    public static double StarveStallCpu(TimeSpan duration)
+    {
+        double start = 0;
+        var t = new Thread(() =>
+        {
+            PinCurrentThread(StallCpu);
+            int priority = 10;
+            unsafe
+            {
+                if (sched_setscheduler(0, 1 /* SCHED_FIFO */, &priority) != 0)
+                    throw new InvalidOperationException($"cannot make the starver SCHED_FIFO: errno {Marshal.GetLastPInvokeError()}");
+            }
+            start = (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
+            long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < end) { }
+        }) { IsBackground = true, Name = "cpu1-starver" };
+        t.Start();
+        t.Join();   // the thread ends, its real-time policy with it
+        return start;
     }
 
     /// <summary>Pings every 2 ms and a TCP stream of 64-byte writes every 2 ms, both sent from CPU0, until Dispose.</summary>
@@ -237,4 +306,7 @@ internal sealed partial class StallLab : IDisposable
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int setpriority(int which, int who, int prio);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int sched_setscheduler(int pid, int policy, int* param);
 }
