@@ -65,9 +65,12 @@ public class SnatRaceLabTests
     {
         var r = await Run(new SnatRaceOptions(Rounds: 300, EphemeralPorts: true));
         Assert.Equal(600, r.Connects.Count);
-        Assert.Equal(0, r.InsertFailed);
-        Assert.Equal(0, r.SlowConnects);
-        Assert.Null(NetTrace.Cli.Commands.LabSnatRaceFinding.Build(r));
+        // Rare, not impossible: each pod's kernel picks its port on its own, and two pods released together can still
+        // pick the same one now and then (one insert failure in 600 connects, seen once in ~25 CI runs) — the same
+        // race at a far lower rate, which is why --random-fully exists. Equal ports lose hundreds (test above).
+        Assert.InRange(r.InsertFailed, 0, 2);
+        Assert.Equal(r.InsertFailed, r.SlowConnects);
+        if (r.InsertFailed == 0) Assert.Null(NetTrace.Cli.Commands.LabSnatRaceFinding.Build(r));
     }
 
     [Fact]
