@@ -2,8 +2,12 @@ using System.Runtime.InteropServices;
 
 namespace NetTrace.Lab.SnatRace;
 
-/// <summary>Pins the calling OS thread to one CPU, so each racing client sends (and its packet is NATed) on its own CPU.</summary>
-internal static class CpuAffinity
+/// <summary>
+/// CPU placement and priority of OS threads for the labs (and the tests that build their own): pin the calling
+/// thread to one CPU (each racing client sends, and its packet is NATed, on its own CPU; the stall runs on the CPU it
+/// stalls), read and set other threads' masks, raise priority.
+/// </summary>
+public static class CpuAffinity
 {
     public static void PinCurrentThread(int cpu)
     {
@@ -59,6 +63,19 @@ internal static class CpuAffinity
     public static string? TryNice(int nice) =>
         setpriority(0 /* PRIO_PROCESS */, 0 /* this thread */, nice) == 0 ? null : Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
 
+    /// <summary>Makes the calling thread SCHED_FIFO at <paramref name="priority"/>. Only for threads that never wait for
+    /// another thread of this process on their CPU (a real-time managed thread waiting for a GC starves the GC's thread).</summary>
+    public static void MakeRealtime(int priority)
+    {
+        unsafe
+        {
+            int p = priority;
+            if (sched_setscheduler(0, 1 /* SCHED_FIFO */, &p) != 0)
+                throw new LabException($"cannot make the thread SCHED_FIFO: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)] private static extern unsafe int sched_setscheduler(int pid, int policy, int* param);
     [DllImport("libc", SetLastError = true)] private static extern int setpriority(int which, int who, int prio);
     [DllImport("libc", SetLastError = true)] private static extern unsafe int sched_setaffinity(int pid, nint size, ulong* mask);
     [DllImport("libc", SetLastError = true)] private static extern unsafe int sched_getaffinity(int pid, nint size, ulong* mask);

@@ -2,8 +2,8 @@ using NetTrace.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using NetTrace.Lab.Netns;
+using NetTrace.Lab.SnatRace;
 using NetTrace.Tracer.Conntrack;
 
 namespace NetTrace.Tracer.Tests.Stalls;
@@ -15,7 +15,7 @@ namespace NetTrace.Tracer.Tests.Stalls;
 /// changed from a process pinned to CPU1 — each change walks every route with bottom halves off, so packets queued
 /// to CPU1 wait. Every namespace is removed on Dispose (also after a failed test).
 /// </summary>
-internal sealed partial class StallLab : IDisposable
+internal sealed class StallLab : IDisposable
 {
     public const int SenderCpu = 0, StallCpu = 1;
     public const string SenderAddress = "10.231.0.1", ReceiverAddress = "10.231.0.2";
@@ -140,13 +140,8 @@ internal sealed partial class StallLab : IDisposable
         double start = 0;
         var t = new Thread(() =>
         {
-            PinCurrentThread(StallCpu);
-            int priority = 10;
-            unsafe
-            {
-                if (sched_setscheduler(0, 1 /* SCHED_FIFO */, &priority) != 0)
-                    throw new InvalidOperationException($"cannot make the starver SCHED_FIFO: errno {Marshal.GetLastPInvokeError()}");
-            }
+            CpuAffinity.PinCurrentThread(StallCpu);
+            CpuAffinity.MakeRealtime(10);
             start = (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds;
             long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
             while (Stopwatch.GetTimestamp() < end) { }
@@ -188,8 +183,10 @@ internal sealed partial class StallLab : IDisposable
         Start(() =>
         {
             NetnsThread.Enter("/run/netns/" + Sender);
-            PinCurrentThread(SenderCpu);
-            HighPriorityCurrentThread();
+            CpuAffinity.PinCurrentThread(SenderCpu);
+            // Nice -20, not SCHED_FIFO: a real-time managed thread that waits for a GC run by a normal thread on its
+            // CPU can starve that thread (the softirq-stall lab saw a stall start 860 ms late that way).
+            if (CpuAffinity.TryNice(-20) is { } refused) throw new InvalidOperationException("cannot raise the sender's priority: " + refused);
             using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             client.Connect(IPAddress.Parse(ReceiverAddress), TcpPort);
             var payload = new byte[64];
@@ -219,7 +216,7 @@ internal sealed partial class StallLab : IDisposable
         });
         return NetnsThread.Run("/run/netns/" + Sender, () =>
         {
-            PinCurrentThread(SenderCpu);
+            CpuAffinity.PinCurrentThread(SenderCpu);
             using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             var to = new IPEndPoint(IPAddress.Parse(ReceiverAddress), port);
             var payload = new byte[64];
@@ -285,28 +282,4 @@ internal sealed partial class StallLab : IDisposable
         var r = CommandRunner.Run(file, args, timeout);
         if (r.ExitCode != 0) throw new LabCommandException(file + " " + string.Join(' ', args), r.ExitCode, r.Stderr);
     }
-
-    private static unsafe void PinCurrentThread(int cpu)
-    {
-        ulong mask = 1UL << cpu;
-        if (sched_setaffinity(0, sizeof(ulong), &mask) != 0)
-            throw new InvalidOperationException($"cannot pin to CPU {cpu}: errno {Marshal.GetLastPInvokeError()}");
-    }
-
-    // Nice -20, not SCHED_FIFO: a real-time managed thread that waits for a GC run by a normal thread on its CPU can
-    // starve that thread (the softirq-stall lab saw a stall start 860 ms late that way).
-    private static void HighPriorityCurrentThread()
-    {
-        if (setpriority(0 /* PRIO_PROCESS */, 0 /* this thread */, -20) != 0)
-            throw new InvalidOperationException($"cannot raise the sender's priority: errno {Marshal.GetLastPInvokeError()}");
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int sched_setaffinity(int pid, nint size, ulong* mask);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int setpriority(int which, int who, int prio);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial int sched_setscheduler(int pid, int policy, int* param);
 }
