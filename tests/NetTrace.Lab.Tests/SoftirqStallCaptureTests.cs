@@ -44,14 +44,23 @@ public class SoftirqStallCaptureTests : IDisposable
                 // lab's system call (5 ms slack for the capture's and the lab's clock reads). Usually one per stall; on
                 // a loaded machine the backlog can outlast the softirq's budget and the rest wait for ksoftirqd/1,
                 // which comes back as a second burst: at most two.
-                var ws = windows.Where(w => w.Start <= st.EndUnixSeconds + 0.005 && w.End >= st.StartUnixSeconds - 0.005).ToList();
+                // The stall's windows are the one-queue windows on the stalled queue. Another window at the same time
+                // that the capture cannot pin to one queue (seen in CI: 11 ms, 5 TCP probes of several queues, right at
+                // a stall's edge) is another delay of this shared machine: it is checked below like every other extra
+                // window, against the live tracing.
+                var overlapping = windows.Where(w => w.Start <= st.EndUnixSeconds + 0.005 && w.End >= st.StartUnixSeconds - 0.005).ToList();
+                var ws = overlapping.Where(w => w.Scope == StallScope.OneCpu && w.RxQueue == r.StalledQueue).ToList();
                 // Under a loaded CI run the detector has missed one of the three (2 of ~6 runs, enough probes in
                 // flight): tolerated once per run, reported; every window it does find is checked in full.
-                if (ws.Count == 0) { missed.Add(st.Index); continue; }
+                if (ws.Count == 0)
+                {
+                    missed.Add(st.Index);
+                    TestContext.Current.SendDiagnosticMessage($"stall {st.Index}: overlapping windows " +
+                        string.Join("; ", overlapping.Select(w => $"{w.Scope} q{w.RxQueue} {w.MaxDelayMs} ms")));
+                    continue;
+                }
                 Assert.InRange(ws.Count, 1, 2);
                 matched.AddRange(ws);
-                Assert.All(ws, w => Assert.Equal(StallScope.OneCpu, w.Scope));
-                Assert.All(ws, w => Assert.Equal(r.StalledQueue, w.RxQueue));
                 Assert.True(ws.Sum(w => w.IcmpDelayed) > 0 && ws.Sum(w => w.TcpDelayed) > 0, $"stall {st.Index}: no ICMP or no TCP held");
                 // The capture judged the same probes the lab timed (sender-side capture stamps vs the kernel's own
                 // stamps), less the baseline it subtracts: its longest wait is within 2 ms + 10% of the lab's longest
