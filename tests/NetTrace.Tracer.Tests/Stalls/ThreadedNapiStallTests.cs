@@ -55,17 +55,20 @@ public sealed class ThreadedNapiStallTests(ITestOutputHelper output)
         var ours = starts.Select(s => result.Stalls.Stalls.Where(w => w.Cpu == 1 && w.Start <= s + Starve.TotalSeconds && w.End >= s).ToList()).ToList();
         // The traffic is sent every 2 ms from another CPU; a starvation nobody sent into delays nothing: at most one.
         Assert.True(ours.Count(ws => ws.Count > 0) >= Starvations - 1, "windows per starvation: " + string.Join(", ", ours.Select(ws => ws.Count)));
-        Assert.All(ours.Where(ws => ws.Count > 0), ws =>
+        var found = ours.Where(ws => ws.Count > 0).Select(ws => Assert.Single(ws)).ToList();
+        Assert.All(found, w =>
         {
-            var w = Assert.Single(ws);
             Assert.Equal(napi, w.RanIn);
-            Assert.Equal(StallScope.OneCpu, w.Scope);
             // No softirq was held off, so no task is named as holding NET_RX.
             Assert.Null(w.HeldBy);
             Assert.True(w.IcmpDelayed > 0, $"no ICMP waited in the window at {w.Start}");
-            // Packets waited about as long as the kthread was kept off: most of the 50 ms, never much more.
-            Assert.InRange(w.MaxDelayMs, 0.5 * Starve.TotalMilliseconds, Starve.TotalMilliseconds + 15);
         });
+        // This VM also pauses whole now and then; a starvation that ran into such a pause is judged a pause (seen
+        // once in CI: 72 ms, every CPU's clock stopped for most of it). At most one; the others are this CPU only and
+        // their packets waited about as long as the kthread was kept off: most of the 50 ms, never much more.
+        var oneCpu = found.Where(w => w.Scope == StallScope.OneCpu).ToList();
+        Assert.True(oneCpu.Count >= found.Count - 1, "scopes: " + string.Join(", ", found.Select(w => w.Scope)));
+        Assert.All(oneCpu, w => Assert.InRange(w.MaxDelayMs, 0.5 * Starve.TotalMilliseconds, Starve.TotalMilliseconds + 15));
         // The finding says where the packets waited and that it was a starved thread, not a softirq held off.
         var f = Assert.Single(result.Findings, x => x.Kind == "softirq-stall" && x.Affects.Contains("cpu1"));
         Assert.Contains(napi, f.Title);
