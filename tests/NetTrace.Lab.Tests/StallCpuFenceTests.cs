@@ -50,7 +50,9 @@ public partial class StallCpuFenceTests
         using var keeper = new Parked();
         using var pinnedThere = new Parked();
         using var repins = new Parked { RepinTo = stalled };
+        using var pinnedElsewhere = new Parked();   // like the prober: pinned to the other CPU before the fence
         Assert.True(CpuAffinity.SetThreadMask(pinnedThere.Tid, Mask(stalled)));
+        Assert.True(CpuAffinity.SetThreadMask(pinnedElsewhere.Tid, Mask(other)));
         Assert.True(On(free.Tid, stalled) && On(repins.Tid, stalled));
 
         using (var fence = new StallCpuFence(stalled, keeper.Tid))
@@ -72,6 +74,7 @@ public partial class StallCpuFenceTests
         }
         Assert.Equal(Mask(stalled), CpuAffinity.ThreadMask(pinnedThere.Tid));
         Assert.Equal(Mask(stalled), CpuAffinity.ThreadMask(repins.Tid));
+        Assert.Equal(Mask(other), CpuAffinity.ThreadMask(pinnedElsewhere.Tid));
         Assert.True(On(Environment.ProcessId, stalled) && On(Environment.ProcessId, other));
     }
 

@@ -22,6 +22,7 @@ internal sealed class StallCpuFence : IDisposable
     private readonly int _keepTid;
     private readonly ulong[] _processMask;
     private readonly Dictionary<int, (ulong[] Mask, ulong[] Fenced)> _original = [];
+    private readonly HashSet<int> _existing = [];   // threads there when the fence went up (moved or not)
 
     /// <param name="cpu">the stalled CPU</param>
     /// <param name="keepTid">the thread that stalls it (stays where it is)</param>
@@ -40,6 +41,7 @@ internal sealed class StallCpuFence : IDisposable
     {
         foreach (var tid in Threads())
         {
+            _existing.Add(tid);
             if (tid == _keepTid) continue;
             var mask = CpuAffinity.ThreadMask(tid);
             if (mask == null || !Has(mask, _cpu)) continue;
@@ -59,7 +61,9 @@ internal sealed class StallCpuFence : IDisposable
             if (tid == _keepTid || CpuAffinity.ThreadMask(tid) is not { } now) continue;
             // Only masks still as the fence left them: a thread that re-pinned itself meanwhile keeps its choice.
             if (_original.TryGetValue(tid, out var o)) { if (now.AsSpan().SequenceEqual(o.Fenced)) CpuAffinity.SetThreadMask(tid, o.Mask); }
-            else if (now.AsSpan().SequenceEqual(bornFenced)) CpuAffinity.SetThreadMask(tid, _processMask);
+            // Born under the fence with the mask it inherited: give it the process's. (A thread that was there before
+            // and is merely pinned elsewhere — the prober on CPU 0 — is not touched.)
+            else if (!_existing.Contains(tid) && now.AsSpan().SequenceEqual(bornFenced)) CpuAffinity.SetThreadMask(tid, _processMask);
         }
     }
 
