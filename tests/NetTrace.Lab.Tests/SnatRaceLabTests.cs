@@ -148,7 +148,17 @@ public class SnatRaceLabCaptureTests
         try
         {
             var ct = TestContext.Current.CancellationToken;
-            var r = await SnatRaceLab.RunAsync(new SnatRaceOptions(Rounds: 200, EphemeralPorts: true, CaptureDir: dir), TextWriter.Null, ct);
+            // Ordinary traffic means no race the kernel counted. Kernel-chosen ports still race now and then (see
+            // Kernel_chosen_source_ports_do_not_race; once here in ~30 CI runs) and then the detector rightly reports
+            // it, so a run with an insert failure is not this test's input: run again, at most three times.
+            SnatRaceResult r = null!;
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                foreach (var f in Directory.GetFiles(dir)) File.Delete(f);
+                r = await SnatRaceLab.RunAsync(new SnatRaceOptions(Rounds: 200, EphemeralPorts: true, CaptureDir: dir), TextWriter.Null, ct);
+                if (r.InsertFailed == 0) break;
+                TestContext.Current.SendDiagnosticMessage($"attempt {attempt + 1}: {r.InsertFailed} insert failure(s) with kernel-chosen ports; running again");
+            }
             Assert.Equal(0, r.InsertFailed);
             var both = Analyzer.CaptureAnalyzer.Analyze([Path.Combine(dir, "pre.pcap"), Path.Combine(dir, "post.pcap")],
                 Analyzer.AnalyzeSettings.Default, null, ct);
